@@ -1,0 +1,156 @@
+/**
+ * One comparison of a treatment arm against the control arm for one metric: absolute effect
+ * with test and interval, relative lift with Fieller's interval at the same critical value,
+ * and the Bayesian chance to beat control and expected losses.
+ *
+ *  - binary metrics  → unpooled difference of proportions, z test (proportions.ts),
+ *                      exact Beta posteriors (bayes.ts);
+ *  - means per unit  → Welch t test under fixed analysis, z statistic under sequential
+ *                      (welch.ts), normal posterior;
+ *  - ratio metrics   → delta-method difference, z test (ratio.ts), normal posterior.
+ * Fixed analysis: critical value z_{1−α/2} or t_{1−α/2, df}. Sequential analysis: the
+ * confidence-sequence critical value at N = n_C + n_T (sequential.ts).
+ *
+ * Degenerate input (see types.ts) yields null fields plus `reason`; the rule of how much data
+ * is enough to show or act on a result is the caller's.
+ */
+import {
+  binaryChanceToBeatControl,
+  binaryExpectedLoss,
+  normalChanceToBeatControl,
+  normalExpectedLoss,
+  type ExpectedLoss,
+} from './bayes';
+import { fiellerLift, relativeLiftEstimate } from './fieller';
+import { fixedCriticalValue, fixedHorizonTest } from './fixed';
+import { proportionEstimate } from './proportions';
+import { ratioEstimate } from './ratio';
+import { DEFAULT_SEQUENTIAL_TUNING, sequentialCriticalValue, sequentialTest } from './sequential';
+import type { ArmEstimate, BinaryArm, CompareOptions, Comparison, MeanArm, RatioArm, TestResult } from './types';
+import { assertBinaryArm, assertMeanArm, assertOptions, assertRatioArm } from './validate';
+import { meanEstimate, welchDf } from './welch';
+
+interface ArmInput extends ArmEstimate {
+  reason?: string;
+}
+
+type Bayes = (diff: number, se: number) => { chance: number; loss: ExpectedLoss };
+
+const MIN_UNITS = 2;
+
+function insufficient(c: ArmInput, t: ArmInput, reason: string): Comparison {
+  const estimate = c.mean !== null && t.mean !== null ? t.mean - c.mean : null;
+  const rel = c.mean !== null && t.mean !== null ? relativeLiftEstimate(c.mean, t.mean) : { estimate: null };
+  return {
+    control: { units: c.units, mean: c.mean, se: c.se },
+    treatment: { units: t.units, mean: t.mean, se: t.se },
+    absolute: { estimate, se: null, ci: null },
+    relative: { estimate: rel.estimate, ci: null, reason },
+    pValue: null,
+    statistic: null,
+    df: null,
+    criticalValue: null,
+    chanceToBeatControl: null,
+    expectedLoss: null,
+    reason,
+  };
+}
+
+function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: CompareOptions, bayes: Bayes): Comparison {
+  assertOptions(opts);
+  if (c.units < MIN_UNITS || t.units < MIN_UNITS) {
+    return insufficient(c, t, `each arm needs at least ${MIN_UNITS} units (control ${c.units}, treatment ${t.units})`);
+  }
+  if (c.mean === null || t.mean === null || c.se === null || t.se === null) {
+    const which = c.mean === null || c.se === null ? `control: ${c.reason ?? 'undefined'}` : `treatment: ${t.reason ?? 'undefined'}`;
+    return insufficient(c, t, which);
+  }
+  const estimate = t.mean - c.mean;
+  const se = Math.hypot(t.se, c.se);
+  let test: TestResult;
+  if (opts.analysis === 'sequential') {
+    test = sequentialTest(estimate, se, c.units + t.units, opts.alpha, opts.plannedSampleSize ?? DEFAULT_SEQUENTIAL_TUNING);
+  } else {
+    const df = useWelchDf ? welchDf(t.se * t.se, t.units, c.se * c.se, c.units) : null;
+    test = fixedHorizonTest(estimate, se, df, opts.alpha);
+  }
+  const relative =
+    test.ci === null
+      ? { ...relativeLiftEstimate(c.mean, t.mean), ci: null, reason: test.reason }
+      : fiellerLift(c.mean, c.se * c.se, t.mean, t.se * t.se, test.criticalValue);
+  const bayesian = bayes(estimate, se);
+  const result: Comparison = {
+    control: { units: c.units, mean: c.mean, se: c.se },
+    treatment: { units: t.units, mean: t.mean, se: t.se },
+    absolute: { estimate, se, ci: test.ci },
+    relative,
+    pValue: test.pValue,
+    statistic: test.statistic,
+    df: test.df,
+    criticalValue: test.criticalValue,
+    chanceToBeatControl: bayesian.chance,
+    expectedLoss: bayesian.loss,
+  };
+  if (test.reason !== undefined) result.reason = test.reason;
+  return result;
+}
+
+const normalBayes: Bayes = (diff, se) => ({
+  chance: normalChanceToBeatControl(diff, se),
+  loss: normalExpectedLoss(diff, se),
+});
+
+/**
+ * Binary metric (conversion rate). Absolute: p_T − p_C with the unpooled SE, z test.
+ * Bayesian: exact Beta(1 + x, 1 + n − x) posteriors.
+ */
+export function compareBinary(control: BinaryArm, treatment: BinaryArm, opts: CompareOptions): Comparison {
+  assertBinaryArm(control, 'control');
+  assertBinaryArm(treatment, 'treatment');
+  const arm = (a: BinaryArm): ArmInput => {
+    const e = proportionEstimate(a);
+    return { units: a.units, mean: e.rate, se: e.se, reason: e.rate === null ? 'no units' : undefined };
+  };
+  const bayes: Bayes = () => ({
+    chance: binaryChanceToBeatControl(control, treatment),
+    loss: binaryExpectedLoss(control, treatment),
+  });
+  return buildComparison(arm(control), arm(treatment), false, opts, bayes);
+}
+
+/**
+ * Mean per unit (count or revenue metric) from {units, sum, sumSquares}. Fixed analysis:
+ * Welch t test with Welch–Satterthwaite df (as R's t.test). Sequential: z statistic.
+ */
+export function compareMeans(control: MeanArm, treatment: MeanArm, opts: CompareOptions): Comparison {
+  assertMeanArm(control, 'control');
+  assertMeanArm(treatment, 'treatment');
+  const arm = (a: MeanArm): ArmInput => {
+    const e = meanEstimate(a);
+    return { units: a.units, mean: e.mean, se: e.se, reason: a.units === 0 ? 'no units' : undefined };
+  };
+  return buildComparison(arm(control), arm(treatment), true, opts, normalBayes);
+}
+
+/** Ratio metric Σnum/Σden with delta-method standard errors and a z test. */
+export function compareRatio(control: RatioArm, treatment: RatioArm, opts: CompareOptions): Comparison {
+  assertRatioArm(control, 'control');
+  assertRatioArm(treatment, 'treatment');
+  const arm = (a: RatioArm): ArmInput => {
+    const e = ratioEstimate(a);
+    return { units: a.units, mean: e.ratio, se: e.se, reason: e.reason };
+  };
+  return buildComparison(arm(control), arm(treatment), false, opts, normalBayes);
+}
+
+/**
+ * The critical value a comparison with these options would use (z_{1−α/2} for fixed z tests,
+ * the sequential critical value at N = totalUnits otherwise). Handy for UIs that draw bounds.
+ */
+export function comparisonCriticalValue(opts: CompareOptions, totalUnits: number, df: number | null = null): number {
+  assertOptions(opts);
+  if (opts.analysis === 'sequential') {
+    return sequentialCriticalValue(totalUnits, opts.alpha, opts.plannedSampleSize ?? DEFAULT_SEQUENTIAL_TUNING);
+  }
+  return fixedCriticalValue(opts.alpha, df);
+}

@@ -1,0 +1,50 @@
+/**
+ * Public API of the statistics package (pure functions, no I/O). See .notes/stats-readme.md /
+ * the README section "How results are computed" for the methods and their sources.
+ */
+export * from './types';
+export {
+  normalCdf,
+  normalSf,
+  normalPdf,
+  normalQuantile,
+  normalTwoSidedP,
+  studentTSf,
+  studentTCdf,
+  studentTPdf,
+  studentTQuantile,
+  studentTTwoSidedP,
+  chiSquareSf,
+  betaCdf,
+  betaSf,
+} from './distributions';
+export { sampleVariance, sampleCovariance } from './moments';
+export { proportionEstimate, proportionDifference, type ProportionEstimate } from './proportions';
+export { meanEstimate, meanDifference, welchDf, type MeanEstimate } from './welch';
+export { ratioEstimate, ratioDifference, type RatioEstimate } from './ratio';
+export { fiellerLift, relativeLiftEstimate, type RelativeLift } from './fieller';
+export { fixedCriticalValue, fixedHorizonTest } from './fixed';
+export {
+  DEFAULT_SEQUENTIAL_TUNING,
+  sequentialRho,
+  sequentialCriticalValue,
+  sequentialPValue,
+  sequentialTest,
+} from './sequential';
+export {
+  betaPosterior,
+  betaProbGreater,
+  betaProbGreaterClosedForm,
+  binaryChanceToBeatControl,
+  binaryExpectedLoss,
+  normalChanceToBeatControl,
+  normalExpectedLoss,
+  type BetaParams,
+  type ExpectedLoss,
+} from './bayes';
+export { compareBinary, compareMeans, compareRatio, comparisonCriticalValue } from './compare';
+export { sampleRatioMismatch, type SrmResult } from './srm';
+export { holm, benjaminiHochberg } from './corrections';
+export { powerBinary, powerMeans, powerRatio, unitsPerArmFor, type PowerOptions, type PowerResult } from './power';
+export { factorialEffects, type Factor, type FactorialCell, type FactorialEffect, type FactorialResult } from './factorial';
+export { logRatioEffect, metaFixed, metaRandomDL, type EffectSize, type MetaResult } from './meta';
