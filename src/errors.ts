@@ -1,0 +1,54 @@
+/**
+ * The errors the service answers with on purpose. The core throws them by kind; the HTTP
+ * layer turns each kind into its status code and an RFC 9457 problem document.
+ * Anything else thrown is a bug and becomes a 500 without details.
+ */
+export interface FieldError {
+  /** A JSON pointer into the body (`/variants/1/weight`), or `query.x`, `path.x`, `header.x`. */
+  field: string;
+  message: string;
+}
+
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'unavailable';
+
+export interface ErrorOptions {
+  /** A short slug naming the kind of problem (becomes the problem `type`). */
+  type?: string;
+  title?: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  /** Extra members of the problem document. */
+  extensions?: Record<string, unknown>;
+}
+
+export class VerdictError extends Error {
+  readonly kind: ErrorKind;
+  readonly options: ErrorOptions;
+  constructor(kind: ErrorKind, detail: string, options: ErrorOptions = {}) {
+    super(detail);
+    this.name = 'VerdictError';
+    this.kind = kind;
+    this.options = options;
+  }
+}
+
+export const invalid = (detail: string, errors?: FieldError[]) =>
+  new VerdictError('invalid', detail, { type: 'invalid-request', title: 'Invalid request', errors });
+export const notFound = (detail: string) => new VerdictError('not_found', detail);
+export const conflict = (detail: string, type = 'conflict', extensions?: Record<string, unknown>) =>
+  new VerdictError('conflict', detail, { type, extensions });
+
+/** `targeting.all[0].op` (the pure modules' dotted paths) as a JSON pointer: `/targeting/all/0/op`. */
+export function pointerFromPath(path: string): string {
+  return '/' + path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean).join('/');
+}

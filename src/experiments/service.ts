@@ -1,0 +1,155 @@
+import { appendAudit, auditFor, type AuditEntry } from '../store/audit';
+import type { Cache } from '../store/cache';
+import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
+import {
+  definitionOf,
+  findExperiment,
+  insertExperiment,
+  listExperiments,
+  saveExperiment,
+  type ExperimentFilter,
+  type ExperimentRow,
+} from '../store/experiments';
+import { VerdictError, conflict, invalid, notFound, type FieldError } from '../errors';
+import { isEditable, transition, type Action } from './lifecycle';
+import {
+  applyUpdate,
+  definitionFromCreate,
+  diff,
+  lockedChanges,
+  validateDefinition,
+  type Definition,
+  type ExperimentCreate,
+  type ExperimentUpdate,
+} from './model';
+
+/**
+ * Experiments: create, read, change, move through the lifecycle. Every change runs in one
+ * transaction with its audit entry, under the row lock, checks If-Match against the
+ * version, and is announced on the `experiments` channel after commit so every instance
+ * reloads what it holds in memory.
+ */
+export const EXPERIMENTS_CHANNEL = 'experiments:changed';
+
+/** A further rule checked inside the write transaction (e.g. layer slices must not overlap). */
+export type DefinitionCheck = (def: Definition, key: string, tx: Queryable) => Promise<FieldError[] | VerdictError | null>;
+
+export interface ExperimentService {
+  create(actor: string, input: ExperimentCreate): Promise<ExperimentRow>;
+  get(key: string): Promise<ExperimentRow>;
+  list(filter: ExperimentFilter): Promise<ExperimentRow[]>;
+  update(actor: string, key: string, patch: ExperimentUpdate, ifMatch?: string): Promise<ExperimentRow>;
+  transition(actor: string, key: string, action: Action, ifMatch?: string): Promise<ExperimentRow>;
+  history(key: string): Promise<AuditEntry[]>;
+}
+
+export const etagOf = (e: { version: number }) => `"${e.version}"`;
+
+/** If-Match holds when it lists the current ETag (strong comparison) or is `*`. */
+export function ifMatchHolds(ifMatch: string | undefined, current: { version: number }): boolean {
+  if (ifMatch === undefined) return true;
+  const tags = ifMatch.split(',').map((t) => t.trim());
+  return tags.includes('*') || tags.includes(etagOf(current));
+}
+
+function preconditionFailed(current: ExperimentRow): VerdictError {
+  return new VerdictError('precondition_failed', `the experiment changed since you read it: it is now at version ${current.version} (ETag ${etagOf(current)}); fetch it again and reapply your change`, {
+    type: 'stale-version',
+    title: 'Stale version',
+    headers: { ETag: etagOf(current) },
+  });
+}
+
+export function createExperimentService(db: Db, cache: Cache, extraChecks: DefinitionCheck[] = []): ExperimentService {
+  const announce = (key: string) => cache.publish(EXPERIMENTS_CHANNEL, key).catch(() => undefined);
+
+  async function check(def: Definition, key: string, tx: Queryable) {
+    const errors = validateDefinition(def);
+    if (errors.length) throw invalid('the experiment definition breaks a rule', errors);
+    for (const extra of extraChecks) {
+      const result = await extra(def, key, tx);
+      if (result instanceof VerdictError) throw result;
+      if (result && result.length) throw invalid('the experiment definition breaks a rule', result);
+    }
+  }
+
+  async function locked(tx: Queryable, key: string, ifMatch?: string): Promise<ExperimentRow> {
+    const current = await findExperiment(tx, key, { forUpdate: true });
+    if (!current) throw notFound(`no experiment with key "${key}"`);
+    if (!ifMatchHolds(ifMatch, current)) throw preconditionFailed(current);
+    return current;
+  }
+
+  return {
+    async create(actor, input) {
+      const definition = definitionFromCreate(input);
+      try {
+        const created = await db.transaction(async (tx) => {
+          await check(definition, input.key, tx);
+          const row = await insertExperiment(tx, input.key, input.tactic!, definition);
+          await appendAudit(tx, { actor, action: 'create', experimentKey: row.key, details: { definition, tactic: row.tactic } });
+          return row;
+        });
+        await announce(created.key);
+        return created;
+      } catch (err) {
+        if (sqlState(err) === UNIQUE_VIOLATION) throw conflict(`an experiment with key "${input.key}" already exists`, 'duplicate-key');
+        throw err;
+      }
+    },
+
+    async get(key) {
+      const row = await findExperiment(db, key);
+      if (!row) throw notFound(`no experiment with key "${key}"`);
+      return row;
+    },
+
+    list: (filter) => listExperiments(db, filter),
+
+    async update(actor, key, patch, ifMatch) {
+      const updated = await db.transaction(async (tx) => {
+        const current = await locked(tx, key, ifMatch);
+        if (!isEditable(current.status)) throw conflict(`experiment "${key}" is archived and can no longer be changed`, 'archived');
+        const before = definitionOf(current);
+        const after = applyUpdate(before, patch);
+        const refused = lockedChanges(current.status, before, after);
+        if (refused.length) {
+          throw conflict(
+            `experiment "${key}" has started (${current.status}): changing its ${refused.join(' and ')} would reshuffle units already assigned; complete it and create a new experiment (or a new phase with a new salt) instead`,
+            'locked-after-start',
+            { fields: refused },
+          );
+        }
+        await check(after, key, tx);
+        const tactic = patch.tactic ?? current.tactic;
+        const changes = diff({ ...before, tactic: current.tactic }, { ...after, tactic });
+        if (Object.keys(changes).length === 0) return current;
+        const row = await saveExperiment(tx, key, { tactic, definition: after, status: current.status });
+        await appendAudit(tx, { actor, action: 'update', experimentKey: key, details: { changes, version: row.version } });
+        return row;
+      });
+      await announce(key);
+      return updated;
+    },
+
+    async transition(actor, key, action, ifMatch) {
+      const updated = await db.transaction(async (tx) => {
+        const current = await locked(tx, key, ifMatch);
+        const result = transition(current.status, action);
+        if (!result.ok) throw conflict(result.reason, 'invalid-transition', { currentStatus: current.status });
+        const stamp = action === 'start' ? 'started_at' : action === 'complete' ? 'completed_at' : action === 'archive' ? 'archived_at' : undefined;
+        const row = await saveExperiment(tx, key, { tactic: current.tactic, definition: definitionOf(current), status: result.to, stamp });
+        await appendAudit(tx, { actor, action, experimentKey: key, details: { from: current.status, to: result.to, version: row.version } });
+        return row;
+      });
+      await announce(key);
+      return updated;
+    },
+
+    async history(key) {
+      const exists = await findExperiment(db, key);
+      if (!exists) throw notFound(`no experiment with key "${key}"`);
+      return auditFor(db, key);
+    },
+  };
+}

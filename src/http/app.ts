@@ -1,0 +1,144 @@
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import { VerdictError, invalid } from '../errors';
+import type { Runtime } from '../runtime';
+import { DatabaseUnavailableError } from '../store/db';
+import { authorize } from './middleware/auth';
+import { beginRequest, type RequestContext } from './middleware/context';
+import { locals } from './locals';
+import { internalError, sendError, sendProblem } from './problem';
+import { experimentsRouter } from './routes/experiments';
+import { keysRouter } from './routes/keys';
+import { operationsRouter } from './routes/operations';
+
+/**
+ * The express application. Before any router runs, every request is matched against
+ * openapi.yaml (unknown path -> 404, known path with another method -> 405), authorized
+ * by the operation's scope, its body parsed and everything validated against the spec's
+ * schemas. Routers therefore see only well-formed input. Every error leaves as
+ * application/problem+json.
+ */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+/** Larger bodies per operation. */
+export const BODY_LIMITS: Record<string, number> = {};
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json$/i;
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+export function createApp(rt: Runtime) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  const parsers = new Map<number, ReturnType<typeof express.json>>();
+  const jsonParser = (limit: number) => {
+    let p = parsers.get(limit);
+    if (!p) parsers.set(limit, (p = express.json({ limit, strict: true, type: () => true })));
+    return p;
+  };
+
+  // Gateway: context, route match, auth, body, validation.
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    const ctx = beginRequest(req, res, rt.logger, rt.metrics);
+    res.locals.ctx = ctx;
+    const match = rt.contract.match(req.method, req.path);
+    if (!match) throw new VerdictError('not_found', `no route for ${req.method} ${req.path}; see /docs`);
+    if ('allowed' in match) {
+      throw new VerdictError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${match.allowed.join(', ')}`, {
+        headers: { Allow: match.allowed.join(', ') },
+      });
+    }
+    const { operation, params } = match;
+    ctx.route = operation.path;
+    res.locals.operation = operation;
+    res.locals.principal = await authorize(req, operation, rt.authenticator);
+
+    if (operation.hasBody) {
+      const type = req.headers['content-type'];
+      if (hasBody(req)) {
+        const mediaType = (type ?? '').split(';')[0].trim();
+        if (!JSON_TYPE.test(mediaType)) {
+          throw new VerdictError('unsupported_media_type', `send the body as application/json (got ${type ? `"${type}"` : 'no Content-Type'})`);
+        }
+        await new Promise<void>((resolve, reject) =>
+          jsonParser(BODY_LIMITS[operation.operationId] ?? DEFAULT_BODY_LIMIT)(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+        );
+      } else if (operation.bodyRequired) {
+        throw invalid('a JSON body is required', [{ field: '/', message: 'is required' }]);
+      }
+    }
+
+    const { errors, query } = operation.validateParams({ path: params, query: req.query as Record<string, unknown>, headers: req.headers });
+    res.locals.query = query;
+    if (operation.hasBody && req.body !== undefined) errors.push(...operation.validateBody(req.body));
+    if (errors.length) throw invalid(`the request does not match the API contract (${errors.length} problem${errors.length > 1 ? 's' : ''})`, errors);
+    next();
+  });
+
+  app.use(operationsRouter(rt));
+  app.use(experimentsRouter(rt));
+  app.use(keysRouter(rt));
+
+  // A documented operation no router answered: a bug, never the client's fault.
+  app.use((_req: Request, res: Response) => {
+    const ctx = locals(res).ctx;
+    ctx.log.error({ operation: locals(res).operation?.operationId }, 'operation has no handler');
+    sendProblem(res, { ...internalError(ctx.id), title: 'Not Implemented', status: 501, detail: 'this operation is documented but not implemented' });
+  });
+
+  const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+    const ctx: RequestContext | undefined = res.locals.ctx;
+    if (res.headersSent) {
+      ctx?.log.error({ err }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    try {
+      const known = toVerdictError(err);
+      if (known) {
+        if (known.kind === 'unavailable') ctx?.log.warn({ err: err instanceof Error ? err.message : err }, 'dependency unavailable');
+        sendError(res, known, ctx?.id);
+        return;
+      }
+      ctx?.log.error({ err }, 'unhandled error');
+      sendProblem(res, internalError(ctx?.id));
+    } catch (failure) {
+      // Never let express answer with its HTML error page (and a stack trace).
+      ctx?.log.error({ err: failure }, 'could not write the error response');
+      if (!res.headersSent) sendProblem(res, internalError(ctx?.id));
+      else res.destroy();
+    }
+  };
+  app.use(errorHandler);
+  return app;
+}
+
+/** Errors with a meaning for the client: ours, the JSON parser's, the database being away. */
+export function toVerdictError(err: unknown): VerdictError | null {
+  if (err instanceof VerdictError) return err;
+  if (err instanceof DatabaseUnavailableError) {
+    return new VerdictError('unavailable', 'the database is unavailable; nothing was changed, retry shortly', {
+      type: 'database-unavailable',
+      headers: { 'Retry-After': '2' },
+    });
+  }
+  const type = (err as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return invalid(`the body is not valid JSON: ${(err as Error).message}`, [{ field: '/', message: 'is not valid JSON' }]);
+    case 'entity.too.large':
+      return new VerdictError('too_large', `the body is larger than this endpoint accepts (${(err as { limit?: number }).limit} bytes)`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new VerdictError('unsupported_media_type', (err as Error).message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return invalid((err as Error).message);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import YAML from 'yaml';
+import type { FieldError } from '../errors';
+import { openApiPath } from '../paths';
+
+/**
+ * openapi.yaml is the contract. This module reads it once and turns it into what the
+ * server needs: route matching (404 / 405), the scope each operation requires, and
+ * validators for path, query, header and body (and, for tests, for responses).
+ */
+
+export type Scope = 'assign' | 'read' | 'admin';
+
+type Validator = (value: unknown) => FieldError[];
+
+export interface Operation {
+  operationId: string;
+  method: string;
+  /** The path as written in the spec, e.g. /v1/experiments/{key}. */
+  path: string;
+  /** Minimum scope (`admin` passes everywhere); null for public operations. */
+  scope: Scope | null;
+  hasBody: boolean;
+  bodyRequired: boolean;
+  validateParams: (input: { path: Record<string, string>; query: Record<string, unknown>; headers: Record<string, unknown> }) => {
+    errors: FieldError[];
+    query: Record<string, unknown>;
+  };
+  validateBody: Validator;
+}
+
+export interface RouteMatch {
+  operation: Operation;
+  params: Record<string, string>;
+}
+
+export interface Contract {
+  document: Record<string, unknown>;
+  text: string;
+  operations: Operation[];
+  /** The operation for method + path; `allowed` lists the methods when only the path matched. */
+  match(method: string, path: string): RouteMatch | { allowed: string[] } | null;
+  /** For tests: validate a response against the spec; returns what is wrong, [] when it conforms. */
+  validateResponse(operation: Operation | null, status: number, contentType: string | undefined, body: unknown): string[];
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+
+interface SpecParameter {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  schema: unknown;
+  $ref?: string;
+}
+
+function newAjv(coerce: boolean) {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: coerce,
+  });
+  addFormats(ajv);
+  ajv.addKeyword('example');
+  ajv.addKeyword('components');
+  return ajv;
+}
+
+function pointer(path: string): string {
+  return path === '' ? '/' : path;
+}
+
+/**
+ * Ajv reports every branch of a oneOf; a person wants the deepest, most specific fault.
+ * Keep an error only when no other error points deeper into the same value, and collapse
+ * the branches of a oneOf that matched nothing into one line.
+ */
+export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix = ''): FieldError[] {
+  if (!errors) return [];
+  const located = errors.map((e) => {
+    let path = e.instancePath;
+    if (e.keyword === 'required') path += `/${(e.params as { missingProperty: string }).missingProperty}`;
+    if (e.keyword === 'additionalProperties') path += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+    if (e.keyword === 'unevaluatedProperties') path += `/${(e.params as { unevaluatedProperty: string }).unevaluatedProperty}`;
+    return { e, path };
+  });
+  const paths = located.map((l) => l.path);
+  const deepest = located.filter(({ path }) => !paths.some((other) => other.startsWith(path + '/')));
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const { e, path } of deepest) byPath.set(path, [...(byPath.get(path) ?? []), e]);
+  const out: FieldError[] = [];
+  for (const [path, errs] of byPath) {
+    const field = prefix ? `${prefix}${path.replace(/^\//, '').replace(/\//g, '.')}` : pointer(path);
+    const oneOf = errs.find((e) => e.keyword === 'oneOf');
+    if (oneOf) {
+      out.push({ field, message: 'does not match any of the allowed forms' });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const e of errs) {
+      const message = describe(e);
+      if (!seen.has(message)) out.push({ field, message });
+      seen.add(message);
+    }
+  }
+  return out;
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+    case 'unevaluatedProperties':
+      return 'is not a known field';
+    case 'enum':
+      return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'pattern':
+      return `must match ${(e.params as { pattern: string }).pattern}`;
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+export function loadContract(path = openApiPath): Contract {
+  const text = readFileSync(path, 'utf8');
+  const document = YAML.parse(text) as Record<string, any>;
+  const strictAjv = newAjv(false);
+  const coercingAjv = newAjv(true);
+  for (const ajv of [strictAjv, coercingAjv]) ajv.addSchema({ components: document.components }, 'spec');
+
+  const rebase = (schema: unknown): unknown => JSON.parse(JSON.stringify(schema ?? {}).replace(/"\$ref":"#\//g, '"$ref":"spec#/'));
+  const resolveParam = (p: SpecParameter): SpecParameter =>
+    p.$ref ? (document.components.parameters[p.$ref.split('/').pop()!] as SpecParameter) : p;
+
+  const operations: Operation[] = [];
+  const routes: { regex: RegExp; names: string[]; byMethod: Map<string, Operation> }[] = [];
+
+  for (const [path, item] of Object.entries<any>(document.paths ?? {})) {
+    const names: string[] = [];
+    const regex = new RegExp(
+      '^' + path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)')) + '/?$',
+    );
+    const byMethod = new Map<string, Operation>();
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(resolveParam);
+      const section = (where: string) => {
+        const ps = params.filter((p) => p.in === where);
+        const schema = {
+          type: 'object',
+          properties: Object.fromEntries(ps.map((p) => [where === 'header' ? p.name.toLowerCase() : p.name, rebase(p.schema)])),
+          required: ps.filter((p) => p.required).map((p) => (where === 'header' ? p.name.toLowerCase() : p.name)),
+        };
+        return coercingAjv.compile(schema);
+      };
+      const pathV = section('path');
+      const queryV = section('query');
+      const headerV = section('header');
+      const body = op.requestBody?.content?.['application/json'];
+      const bodyV: ValidateFunction | null = body ? strictAjv.compile(rebase(body.schema) as object) : null;
+      const security = op.security ?? document.security;
+      const operation: Operation = {
+        operationId: op.operationId,
+        method: method.toUpperCase(),
+        path,
+        scope: security && security.length > 0 ? ((op['x-scope'] as Scope) ?? 'admin') : null,
+        hasBody: Boolean(body),
+        bodyRequired: Boolean(op.requestBody?.required),
+        validateParams: ({ path: pathParams, query, headers }) => {
+          const q = { ...query };
+          const errors = [
+            ...(pathV({ ...pathParams }) ? [] : toFieldErrors(pathV.errors, 'path.')),
+            ...(queryV(q) ? [] : toFieldErrors(queryV.errors, 'query.')),
+            ...(headerV({ ...headers }) ? [] : toFieldErrors(headerV.errors, 'header.')),
+          ];
+          return { errors, query: q };
+        },
+        validateBody: (value) => (bodyV === null || bodyV(value) ? [] : toFieldErrors(bodyV.errors)),
+      };
+      operations.push(operation);
+      byMethod.set(operation.method, operation);
+    }
+    routes.push({ regex, names, byMethod });
+  }
+
+  const responseValidators = new Map<string, ValidateFunction>();
+  const responseSchema = (operation: Operation | null, status: number, mediaType: string): ValidateFunction | string => {
+    const cacheKey = `${operation?.operationId}:${status}:${mediaType}`;
+    const cached = responseValidators.get(cacheKey);
+    if (cached) return cached;
+    let schema: unknown;
+    if (!operation) {
+      if (status < 400) return `a ${status} answer to a path the spec does not describe`;
+      schema = { $ref: 'spec#/components/schemas/Problem' };
+      if (mediaType !== 'application/problem+json') return `an error must be application/problem+json, got ${mediaType}`;
+    } else {
+      const responses = document.paths[operation.path][operation.method.toLowerCase()].responses;
+      let response = responses[String(status)] ?? responses.default;
+      if (!response && status >= 400 && [404, 405, 406, 413, 415, 429, 500, 503].includes(status)) {
+        // Generic errors any operation may answer; they must still be problem+json.
+        response = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      }
+      if (!response) return `status ${status} is not documented for ${operation.operationId}`;
+      if (response.$ref) response = document.components.responses[response.$ref.split('/').pop()];
+      if (!response.content) return mediaType ? `${operation.operationId} ${status} documents no body, got ${mediaType}` : (() => true) as unknown as ValidateFunction;
+      const media = response.content[mediaType];
+      if (!media) return `${operation.operationId} ${status}: content type ${mediaType} is not documented (${Object.keys(response.content).join(', ')})`;
+      schema = rebase(media.schema);
+    }
+    const v = strictAjv.compile(schema as object);
+    responseValidators.set(cacheKey, v);
+    return v;
+  };
+
+  return {
+    document,
+    text,
+    operations,
+    match(method, path) {
+      for (const route of routes) {
+        const m = route.regex.exec(path);
+        if (!m) continue;
+        const op = route.byMethod.get(method === 'HEAD' && !route.byMethod.has('HEAD') ? 'GET' : method);
+        if (!op) return { allowed: [...route.byMethod.keys()] };
+        const params: Record<string, string> = {};
+        route.names.forEach((name, i) => {
+          try {
+            params[name] = decodeURIComponent(m[i + 1]);
+          } catch {
+            params[name] = m[i + 1];
+          }
+        });
+        return { operation: op, params };
+      }
+      return null;
+    },
+    validateResponse(operation, status, contentType, body) {
+      const mediaType = (contentType ?? '').split(';')[0].trim();
+      const v = responseSchema(operation, status, mediaType);
+      if (typeof v === 'string') return [v];
+      if (mediaType === 'application/json' || mediaType === 'application/problem+json') {
+        return v(body) ? [] : toFieldErrors(v.errors).map((e) => `${e.field} ${e.message}`);
+      }
+      return v(body) ? [] : ['body does not match its schema'];
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { ServerResponse } from 'node:http';
+import { VerdictError, type ErrorKind, type FieldError } from '../errors';
+
+/**
+ * RFC 9457 problem details. Every error the API answers is one of these, written by
+ * `sendProblem`, on express routes and on the lean hot path alike.
+ */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  precondition_failed: 412,
+  too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Problem types are URNs (RFC 9457 allows type URIs that do not resolve); each is listed
+ * in the README under "Errors". Plain HTTP conditions use `about:blank`.
+ */
+export const PROBLEM_BASE = 'urn:verdict:problem:';
+
+export function statusOf(kind: ErrorKind): number {
+  return STATUS[kind];
+}
+
+export function toProblem(err: VerdictError, requestId?: string): { problem: Problem; headers: Record<string, string> } {
+  const status = STATUS[err.kind];
+  const o = err.options;
+  return {
+    problem: {
+      // Extensions first: they may never overwrite the standard members.
+      ...(o.extensions ?? {}),
+      type: o.type ? PROBLEM_BASE + o.type : 'about:blank',
+      title: o.title ?? TITLES[status] ?? 'Error',
+      status,
+      detail: err.message,
+      ...(o.errors ? { errors: o.errors } : {}),
+      ...(requestId ? { requestId } : {}),
+    },
+    headers: o.headers ?? {},
+  };
+}
+
+export function internalError(requestId?: string): Problem {
+  return {
+    type: 'about:blank',
+    title: TITLES[500],
+    status: 500,
+    detail: 'Something went wrong on our side; the error is logged with this request id.',
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+export function sendProblem(res: ServerResponse, problem: Problem, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(problem);
+  res.statusCode = problem.status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/problem+json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, err: VerdictError, requestId?: string): void {
+  const { problem, headers } = toProblem(err, requestId);
+  sendProblem(res, problem, headers);
+}

@@ -1,0 +1,93 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { openRuntime, type Runtime } from '../runtime';
+import type { Cache } from '../store/cache';
+import type { Db } from '../store/db';
+import { createApp } from './app';
+import { sendProblem } from './problem';
+
+/**
+ * The HTTP server. It listens at once, so /healthz answers while storage is still
+ * opening (PGlite's first start creates a database); until then /readyz and every other
+ * route answer 503. Closing stops accepting connections, lets in-flight requests finish
+ * (up to SHUTDOWN_TIMEOUT_MS), then closes the runtime (flushes buffers, closes pools).
+ */
+export interface RunningServer {
+  server: http.Server;
+  port: number;
+  url: string;
+  /** Resolves when storage is open and every route is served. */
+  ready: Promise<Runtime>;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Storage and cache opened by the caller (tests); otherwise from the configuration. */
+  db?: Db;
+  cache?: Cache;
+  /** Called once the runtime is open, before the first request is served by it. */
+  onReady?: (rt: Runtime) => Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  let handler: http.RequestListener | undefined;
+  let startupError: unknown;
+
+  const server = http.createServer((req, res) => {
+    if (handler) return handler(req, res);
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"status":"ok"}');
+      return;
+    }
+    const body = { status: startupError ? 'unavailable' : 'starting', checks: {} };
+    if (path === '/readyz') {
+      res.statusCode = 503;
+      res.setHeader('Retry-After', '2');
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(body));
+      return;
+    }
+    sendProblem(res, { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the service is starting; retry shortly' }, { 'Retry-After': '2' });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const ready = (async () => {
+    try {
+      const rt = await openRuntime(config, logger, options);
+      await options.onReady?.(rt);
+      handler = createApp(rt);
+      return rt;
+    } catch (err) {
+      startupError = err;
+      throw err;
+    }
+  })();
+  ready.catch(() => undefined);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await stopped;
+      clearTimeout(timer);
+      const rt = await ready.catch(() => undefined);
+      await rt?.close();
+    })());
+
+  return { server, port, url: `http://127.0.0.1:${port}`, ready, close };
+}

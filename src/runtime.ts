@@ -1,0 +1,93 @@
+import type { Config } from './config';
+import { createExperimentService, type ExperimentService } from './experiments/service';
+import { createHttpMetrics, type HttpMetrics } from './http/metrics';
+import { loadContract, type Contract } from './http/openapi';
+import { createAuthenticator, type Authenticator } from './keys/authenticator';
+import { createKeyService, type KeyService } from './keys/service';
+import type { Logger } from './logger';
+import type { Cache } from './store/cache';
+import type { Db } from './store/db';
+import { createMemoryCache } from './store/memory-cache';
+import { lockDataDir } from './store/data-dir-lock';
+import { migrate } from './store/migrate';
+import { openPglite } from './store/pglite';
+import { connectPostgres } from './store/postgres';
+import { connectRedis } from './store/redis-cache';
+
+/**
+ * The composition root: opens storage and cache for the configuration, applies the
+ * migrations, and wires the services. The HTTP server, the CLIs and the tests all start
+ * from here, so they run the same code.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  cache: Cache;
+  contract: Contract;
+  metrics: HttpMetrics;
+  authenticator: Authenticator;
+  experiments: ExperimentService;
+  keys: KeyService;
+  close(): Promise<void>;
+}
+
+export async function openDb(config: Config): Promise<Db> {
+  if (config.databaseUrl) return connectPostgres(config.databaseUrl, { max: config.databasePoolSize });
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    const db = await openPglite({ dataDir: config.dataDir });
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+export function openCache(config: Config): Cache {
+  return config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix) : createMemoryCache();
+}
+
+let sharedContract: Contract | undefined;
+/** The contract is immutable: parse and compile it once per process. */
+export function contract(): Contract {
+  sharedContract ??= loadContract();
+  return sharedContract;
+}
+
+export async function openRuntime(config: Config, logger: Logger, given: { db?: Db; cache?: Cache } = {}): Promise<Runtime> {
+  const db = given.db ?? (await openDb(config));
+  const cache = given.cache ?? openCache(config);
+  try {
+    const { applied } = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const authenticator = await createAuthenticator(db, cache, config.adminKey);
+    const experiments = createExperimentService(db, cache);
+    const keys = createKeyService(db, authenticator);
+    return {
+      config,
+      logger,
+      db,
+      cache,
+      contract: contract(),
+      metrics: createHttpMetrics(),
+      authenticator,
+      experiments,
+      keys,
+      async close() {
+        await authenticator.close();
+        await cache.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([cache.close(), db.close()]);
+    throw err;
+  }
+}

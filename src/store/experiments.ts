@@ -1,0 +1,116 @@
+import type { Definition, Experiment, ExperimentStatus } from '../experiments/model';
+import type { Queryable } from './db';
+
+/** SQL for the experiments table. Rows come back as the API's Experiment shape. */
+export interface ExperimentRow extends Experiment {
+  /** Internal numeric id (foreign key of exposures and aggregates). */
+  id: number;
+}
+
+const COLUMNS = 'id, key, status, tactic, version, definition, created_at, updated_at, started_at, completed_at, archived_at';
+
+interface DbRow {
+  id: number;
+  key: string;
+  status: ExperimentStatus;
+  tactic: string;
+  version: number;
+  definition: Definition;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  archived_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toExperiment(r: DbRow): ExperimentRow {
+  return {
+    id: r.id,
+    key: r.key,
+    ...r.definition,
+    tactic: r.tactic,
+    status: r.status,
+    version: r.version,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    startedAt: iso(r.started_at),
+    completedAt: iso(r.completed_at),
+    archivedAt: iso(r.archived_at),
+  };
+}
+
+export function definitionOf(e: Experiment): Definition {
+  const { name, hypothesis, variants, metrics, segments, coverage, targeting, alpha, salt } = e;
+  return { name, hypothesis, variants, metrics, segments, coverage, targeting, alpha, salt };
+}
+
+export async function insertExperiment(q: Queryable, key: string, tactic: string, definition: Definition): Promise<ExperimentRow> {
+  const { rows } = await q.query<DbRow>(
+    `INSERT INTO experiments (key, status, tactic, definition) VALUES ($1, 'draft', $2, $3) RETURNING ${COLUMNS}`,
+    [key, tactic, JSON.stringify(definition)],
+  );
+  return toExperiment(rows[0]);
+}
+
+export async function findExperiment(q: Queryable, key: string, options: { forUpdate?: boolean } = {}): Promise<ExperimentRow | null> {
+  const { rows } = await q.query<DbRow>(`SELECT ${COLUMNS} FROM experiments WHERE key = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [key]);
+  return rows[0] ? toExperiment(rows[0]) : null;
+}
+
+export interface ExperimentFilter {
+  statuses?: ExperimentStatus[];
+  tactic?: string;
+  /** Only experiments with an id below this one (pagination, newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+export async function listExperiments(q: Queryable, filter: ExperimentFilter): Promise<ExperimentRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.statuses && filter.statuses.length > 0) {
+    params.push(filter.statuses);
+    where.push(`status = ANY($${params.length}::text[])`);
+  }
+  if (filter.tactic) {
+    params.push(filter.tactic);
+    where.push(`tactic = $${params.length}`);
+  }
+  if (filter.beforeId !== undefined) {
+    params.push(filter.beforeId);
+    where.push(`id < $${params.length}`);
+  }
+  params.push(filter.limit);
+  const { rows } = await q.query<DbRow>(
+    `SELECT ${COLUMNS} FROM experiments ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toExperiment);
+}
+
+/** Experiments in any of these statuses (the in-memory registry loads the live ones). */
+export async function experimentsWithStatus(q: Queryable, statuses: ExperimentStatus[]): Promise<ExperimentRow[]> {
+  const { rows } = await q.query<DbRow>(`SELECT ${COLUMNS} FROM experiments WHERE status = ANY($1::text[]) ORDER BY id`, [statuses]);
+  return rows.map(toExperiment);
+}
+
+export interface ExperimentChange {
+  tactic: string;
+  definition: Definition;
+  status: ExperimentStatus;
+  /** Set the timestamp column of the new status to now(). */
+  stamp?: 'started_at' | 'completed_at' | 'archived_at';
+}
+
+/** Writes a new version; the caller holds the row lock (findExperiment forUpdate). */
+export async function saveExperiment(q: Queryable, key: string, change: ExperimentChange): Promise<ExperimentRow> {
+  const stamp = change.stamp ? `, ${change.stamp} = COALESCE(${change.stamp}, now())` : '';
+  const { rows } = await q.query<DbRow>(
+    `UPDATE experiments SET tactic = $2, definition = $3, status = $4, version = version + 1, updated_at = now()${stamp}
+      WHERE key = $1 RETURNING ${COLUMNS}`,
+    [key, change.tactic, JSON.stringify(change.definition), change.status],
+  );
+  return toExperiment(rows[0]);
+}

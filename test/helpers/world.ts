@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+import request from 'supertest';
+import type { Config } from '../../src/config';
+import { startServer, type RunningServer } from '../../src/http/server';
+import { createLogger } from '../../src/logger';
+import { contract, type Runtime } from '../../src/runtime';
+import type { Scope } from '../../src/store/keys';
+import { viaProxy, type Proxy } from './proxy';
+import { openTestPglite } from './template';
+
+/**
+ * A test world: the real server on a random port, on the backend the environment selects.
+ * With DATABASE_URL (and REDIS_URL) set, each world gets its own fresh database and its
+ * own Redis key prefix, so test files never see each other's data; otherwise an
+ * in-memory PGlite started from the migrated template and the in-process cache.
+ */
+export interface World {
+  server: RunningServer;
+  rt: Runtime;
+  url: string;
+  adminKey: string;
+  /** supertest against the server; every response is checked against openapi.yaml. */
+  api: ReturnType<typeof contractClient>;
+  /** A key of this scope (created once per world). */
+  key(scope: Scope): Promise<string>;
+  /** Start another server instance on the same database and cache namespace. */
+  another(overrides?: Partial<Config>): Promise<RunningServer>;
+  close(): Promise<void>;
+}
+
+export const backend = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+const ADMIN_KEY = 'test-admin-key-' + randomBytes(8).toString('hex');
+
+function databaseUrlFor(base: string, name: string): string {
+  const url = new URL(base);
+  url.pathname = '/' + name;
+  return url.toString();
+}
+
+async function createDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `verdict_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: databaseUrlFor(base, name),
+    async drop() {
+      const c = new Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function dropRedisPrefix(url: string, prefix: string) {
+  const redis = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    dataDir: '',
+    databasePoolSize: 5,
+    redisUrl: undefined,
+    redisPrefix: '',
+    adminKey: ADMIN_KEY,
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    shutdownTimeoutMs: 5000,
+    ...overrides,
+  };
+}
+
+export interface WorldOptions {
+  /** Reach Postgres / Redis through these proxies (to cut them in outage tests). */
+  databaseProxy?: Proxy;
+  redisProxy?: Proxy;
+}
+
+export async function startWorld(overrides: Partial<Config> = {}, options: WorldOptions = {}): Promise<World> {
+  const cleanups: (() => Promise<void>)[] = [];
+  let config = testConfig(overrides);
+  const logger = createLogger(config.logLevel);
+  let serverOptions = {};
+  if (process.env.DATABASE_URL) {
+    const database = await createDatabase(process.env.DATABASE_URL);
+    cleanups.push(database.drop);
+    config = { ...config, databaseUrl: options.databaseProxy ? viaProxy(database.url, options.databaseProxy) : database.url };
+  } else {
+    serverOptions = { db: await openTestPglite() };
+  }
+  if (process.env.REDIS_URL) {
+    const prefix = `verdict-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+    const redisUrl = options.redisProxy ? viaProxy(process.env.REDIS_URL, options.redisProxy) : process.env.REDIS_URL;
+    config = { ...config, redisUrl, redisPrefix: prefix };
+    const url = process.env.REDIS_URL;
+    cleanups.push(() => dropRedisPrefix(url, prefix));
+  }
+  const server = await startServer(config, logger, serverOptions);
+  const rt = await server.ready;
+  const extra: RunningServer[] = [];
+  const keys = new Map<Scope, string>();
+
+  return {
+    server,
+    rt,
+    url: server.url,
+    adminKey: ADMIN_KEY,
+    api: contractClient(server),
+    async key(scope) {
+      let k = keys.get(scope);
+      if (!k) {
+        k = (await rt.keys.create('test', `test ${scope}`, scope)).secret;
+        keys.set(scope, k);
+      }
+      return k;
+    },
+    async another(more = {}) {
+      if (!config.databaseUrl) throw new Error('several instances need the Postgres backend');
+      const s = await startServer({ ...config, ...more }, logger);
+      await s.ready;
+      extra.push(s);
+      return s;
+    },
+    async close() {
+      for (const s of extra) await s.close();
+      await server.close();
+      for (const c of cleanups.reverse()) await c();
+    },
+  };
+}
+
+/** Checks one supertest response against the contract; throws with every violation. */
+export function assertMatchesContract(method: string, url: string, res: request.Response): void {
+  const c = contract();
+  const pathOnly = url.split('?')[0];
+  const match = c.match(method.toUpperCase(), pathOnly);
+  const operation = match && 'operation' in match ? match.operation : null;
+  const body = res.type === 'application/json' || res.type === 'application/problem+json' ? res.body : res.text;
+  const problems = c.validateResponse(operation, res.status, res.headers['content-type'], res.status === 204 ? undefined : body);
+  if (problems.length) {
+    throw new Error(`${method.toUpperCase()} ${url} -> ${res.status} does not match openapi.yaml:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body).slice(0, 500)}`);
+  }
+}
+
+/** supertest whose every response is validated against openapi.yaml. */
+export function contractClient(server: RunningServer) {
+  const agent = request(server.server);
+  const verb =
+    (method: 'get' | 'post' | 'patch' | 'put' | 'delete' | 'head' | 'options') =>
+    (url: string) =>
+      agent[method](url).expect((res) => assertMatchesContract(method, url, res));
+  return {
+    get: verb('get'),
+    post: verb('post'),
+    patch: verb('patch'),
+    put: verb('put'),
+    delete: verb('delete'),
+    head: verb('head'),
+    options: verb('options'),
+  };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });

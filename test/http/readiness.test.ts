@@ -1,0 +1,73 @@
+import { backend, bearer, startWorld, type World } from '../helpers/world';
+import { startProxy, type Proxy } from '../helpers/proxy';
+import { experimentBody } from '../helpers/fixtures';
+
+/**
+ * Outages of the servers behind Verdict (Postgres, Redis): /readyz says which is down and
+ * requests that need the database answer 503 with Retry-After, never a 500. The embedded
+ * backend runs in this process and cannot be down on its own, so this runs on Postgres.
+ */
+const onServers = backend === 'postgres' ? describe : describe.skip;
+
+onServers('when a dependency goes down', () => {
+  let world: World;
+  let pgProxy: Proxy;
+  let redisProxy: Proxy | undefined;
+  beforeAll(async () => {
+    const pg = new URL(process.env.DATABASE_URL!);
+    pgProxy = await startProxy(pg.hostname, Number(pg.port || 5432));
+    if (process.env.REDIS_URL) {
+      const r = new URL(process.env.REDIS_URL);
+      redisProxy = await startProxy(r.hostname, Number(r.port || 6379));
+    }
+    world = await startWorld({}, { databaseProxy: pgProxy, redisProxy });
+  });
+  afterAll(async () => {
+    await world.close();
+    await pgProxy.close();
+    await redisProxy?.close();
+  });
+
+  test('database down: /readyz is 503 naming it, API calls are 503 with Retry-After; back up: all well', async () => {
+    pgProxy.cut();
+    const ready = await world.api.get('/readyz').expect(503);
+    expect(ready.body.checks.database.ok).toBe(false);
+    expect(ready.headers['retry-after']).toBeDefined();
+    const res = await world.api.post('/v1/experiments').set(bearer(world.adminKey)).send(experimentBody());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body.detail).toMatch(/database is unavailable/);
+    pgProxy.restore();
+    await world.api.get('/readyz').expect(200);
+    await world.api.post('/v1/experiments').set(bearer(world.adminKey)).send(experimentBody()).expect(201);
+  });
+});
+
+const withRedis = backend === 'postgres' && process.env.REDIS_URL ? describe : describe.skip;
+
+withRedis('when Redis goes down', () => {
+  let world: World;
+  let redisProxy: Proxy;
+  beforeAll(async () => {
+    const r = new URL(process.env.REDIS_URL!);
+    redisProxy = await startProxy(r.hostname, Number(r.port || 6379));
+    world = await startWorld({}, { redisProxy });
+  });
+  afterAll(async () => {
+    await world.close();
+    await redisProxy.close();
+  });
+
+  test('/readyz is 503 naming the cache, and ready again once it is back', async () => {
+    redisProxy.cut();
+    const ready = await world.api.get('/readyz').expect(503);
+    expect(ready.body.checks.cache.ok).toBe(false);
+    expect(ready.body.checks.database.ok).toBe(true);
+    redisProxy.restore();
+    for (let i = 0; i < 50; i++) {
+      if ((await world.api.get('/readyz')).status === 200) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('never ready again after Redis came back');
+  });
+});
