@@ -18,6 +18,11 @@ export interface Config {
   adminKey?: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** Global holdout: this share of all units never gets personalization. */
+  holdoutShare: number;
+  holdoutSalt: string;
+  /** Exposures from /v1/assign are written in batches, at least this often. */
+  exposureFlushMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -30,7 +35,23 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   return n;
 }
 
+function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  return n;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function holdoutSalt(env: NodeJS.ProcessEnv): string {
+  const salt = env.HOLDOUT_SALT || 'verdict-holdout';
+  if (!SLUG.test(salt)) throw new ConfigError(`HOLDOUT_SALT must be a slug ([a-z0-9][a-z0-9_-]*), got "${salt}"`);
+  return salt;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
@@ -48,5 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKey,
     logLevel,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    holdoutShare: share(env, 'HOLDOUT_SHARE', 0),
+    holdoutSalt: holdoutSalt(env),
+    exposureFlushMs: int(env, 'EXPOSURE_FLUSH_MS', 1000, 10, 60_000),
   };
 }

@@ -1,4 +1,7 @@
 import type { Config } from './config';
+import { createExposureRecorder, type ExposureRecorder } from './events/exposures';
+import { createAssigner, type Assigner } from './experiments/assigner';
+import { createRegistry, type Registry } from './experiments/registry';
 import { createExperimentService, type ExperimentService } from './experiments/service';
 import { createHttpMetrics, type HttpMetrics } from './http/metrics';
 import { loadContract, type Contract } from './http/openapi';
@@ -29,6 +32,9 @@ export interface Runtime {
   authenticator: Authenticator;
   experiments: ExperimentService;
   keys: KeyService;
+  registry: Registry;
+  exposures: ExposureRecorder;
+  assigner: Assigner;
   close(): Promise<void>;
 }
 
@@ -68,8 +74,15 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const authenticator = await createAuthenticator(db, cache, config.adminKey);
-    const experiments = createExperimentService(db, cache);
+    const registry = await createRegistry(db, cache, logger);
+    const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
     const keys = createKeyService(db, authenticator);
+    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs);
+    const assigner = createAssigner(registry, exposures, { share: config.holdoutShare, salt: config.holdoutSalt });
+    // After a restart on the in-process cache, learn again who was exposed (stickiness, dedupe)
+    // before serving: a unit kept in its variant after a ramp-down stays there across restarts.
+    const warmed = await exposures.warm(registry.running().map((e) => e.row.id));
+    if (warmed) logger.info({ exposures: warmed }, 'exposure cache warmed');
     return {
       config,
       logger,
@@ -80,7 +93,12 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
       authenticator,
       experiments,
       keys,
+      registry,
+      exposures,
+      assigner,
       async close() {
+        await exposures.close();
+        await registry.close();
         await authenticator.close();
         await cache.close();
         await db.close();

@@ -106,6 +106,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which variant this unit sees in each running experiment (the storefront's hot path).
+         * @description Scope `assign`. Deterministic: the same unit and experiment state always give the same
+         *     variant, on every instance (see "How assignment works" in the README). With `track`
+         *     (the default), the unit's first exposure to each experiment it is in is recorded, with
+         *     the time and the values of the experiment's segment attributes; repeats are not
+         *     recorded again. With `track: false` nothing is recorded. A unit with
+         *     `consent: false` gets the control everywhere and nothing about it is stored.
+         *     Answers from memory: it never waits on the database.
+         */
+        post: operations["assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/experiments": {
         parameters: {
             query?: never;
@@ -422,7 +448,7 @@ export interface components {
             /** @enum {string} */
             op: "eq" | "neq" | "in" | "not_in" | "gt" | "gte" | "lt" | "lte" | "exists";
             /** @description A scalar for eq / neq, an array for in / not_in, a number for gt / gte / lt / lte, a boolean for exists. */
-            value?: string | number | boolean | (string | number | boolean)[];
+            value: string | number | boolean | (string | number | boolean)[];
         };
         /** @description The fields a client may set; an update (PATCH) sends any of them. */
         ExperimentFields: {
@@ -439,23 +465,61 @@ export interface components {
             targeting?: components["schemas"]["Targeting"] | null;
             /** @description Significance level (two-sided). */
             alpha?: number;
-            /** @description Hashing salt; defaults to the key. A new salt re-randomizes (a new phase) and cannot change once started. */
+            /** @description Hashing salt; defaults to the key; unique among experiments. A new salt re-randomizes (a new phase) and cannot change once started. */
             salt?: components["schemas"]["Slug"];
+            /**
+             * @description Multivariate (full factorial) design, instead of `variants`: every combination of one
+             *     level per factor becomes a variant keyed by its level keys joined with `.`
+             *     (e.g. `generic.stock.none`); the control is the combination of each factor's first
+             *     level. A cell's weight is the product of its levels' weights (default 1 each).
+             */
+            factors?: components["schemas"]["Factor"][];
+            layer?: components["schemas"]["LayerSlice"] | null;
+            /** @description Units in the global holdout get the control and are recorded as holdout (default true). */
+            respectsHoldout?: boolean;
+            /** @description QA: unit ids forced into a variant (`{ "qa-anna": "personalized" }`); never counted in results. */
+            overrides?: {
+                [key: string]: components["schemas"]["VariantKey"];
+            };
         };
-        /** @description A new experiment; the same fields as ExperimentFields plus its key. */
+        Factor: {
+            key: components["schemas"]["Slug"];
+            name?: string;
+            levels: {
+                key: components["schemas"]["Slug"];
+                name?: string;
+                weight?: number;
+            }[];
+        };
+        /**
+         * @description Mutual exclusion: experiments in one layer own disjoint slices `[start, end)` of the
+         *     layer's own hash space, so a unit is in at most one of them.
+         */
+        LayerSlice: {
+            key: components["schemas"]["Slug"];
+            start: number;
+            end: number;
+        };
+        /** @description A slug, or for factorial cells level slugs joined by `.`. */
+        VariantKey: string;
+        /** @description A new experiment; the same fields as ExperimentFields plus its key. Send `variants` or `factors`. */
         ExperimentCreate: {
             /** @description URL-safe and unique; it names the experiment in every URL and cannot change. */
             key: components["schemas"]["Slug"];
             name: components["schemas"]["ExperimentFields"]["name"];
             hypothesis?: components["schemas"]["ExperimentFields"]["hypothesis"];
             tactic: components["schemas"]["ExperimentFields"]["tactic"];
-            variants: components["schemas"]["ExperimentFields"]["variants"];
+            variants?: components["schemas"]["ExperimentFields"]["variants"];
             metrics: components["schemas"]["ExperimentFields"]["metrics"];
             segments?: components["schemas"]["ExperimentFields"]["segments"];
             coverage?: components["schemas"]["ExperimentFields"]["coverage"];
             targeting?: components["schemas"]["ExperimentFields"]["targeting"];
             alpha?: components["schemas"]["ExperimentFields"]["alpha"];
             salt?: components["schemas"]["ExperimentFields"]["salt"];
+            factors?: components["schemas"]["ExperimentFields"]["factors"];
+            layer?: components["schemas"]["ExperimentFields"]["layer"];
+            respectsHoldout?: components["schemas"]["ExperimentFields"]["respectsHoldout"];
+            overrides?: components["schemas"]["ExperimentFields"]["overrides"];
         };
         ExperimentUpdate: components["schemas"]["ExperimentFields"];
         Experiment: {
@@ -464,13 +528,28 @@ export interface components {
             hypothesis: string;
             tactic: components["schemas"]["Slug"];
             status: components["schemas"]["ExperimentStatus"];
-            variants: WithRequired<components["schemas"]["Variant"], "control">[];
+            variants: {
+                key: components["schemas"]["VariantKey"];
+                name: string;
+                weight: number;
+                control: boolean;
+                /** @description For factorial cells, the level of each factor. */
+                factors?: {
+                    [key: string]: string;
+                };
+            }[];
+            factors: components["schemas"]["Factor"][] | null;
             metrics: WithRequired<components["schemas"]["Metric"], "name" | "direction" | "role">[];
             segments: string[];
             coverage: number;
             targeting: components["schemas"]["Targeting"] | null;
             alpha: number;
             salt: string;
+            layer: components["schemas"]["LayerSlice"] | null;
+            respectsHoldout: boolean;
+            overrides: {
+                [key: string]: string;
+            };
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -497,6 +576,45 @@ export interface components {
             action: string;
             /** @description For updates, the changed fields with their old and new values. */
             details: Record<string, never>;
+        };
+        /** @description A customer id or an anonymous cookie id; 1 to 256 characters (UTF-16 code units), any Unicode. */
+        UnitId: string;
+        /** @description What the storefront knows of the unit now (device, channel, lifecycle, ...), for targeting and segments. */
+        Attributes: {
+            [key: string]: string | number | boolean;
+        };
+        AssignRequest: {
+            unitId: components["schemas"]["UnitId"];
+            attributes?: components["schemas"]["Attributes"];
+            /** @description Experiment keys to assign; default every running experiment. */
+            experiments?: components["schemas"]["Slug"][];
+            /**
+             * @description Record first exposures (false = a read without enrolment).
+             * @default true
+             */
+            track?: boolean;
+            /**
+             * @description false when the unit opted out of personalization; it then gets every control and nothing is stored.
+             * @default true
+             */
+            consent?: boolean;
+        };
+        Assignment: {
+            experiment: string;
+            /** @description The variant to show; null only for an experiment key that does not exist (show your default). */
+            variant: string | null;
+            /** @description True when the unit counts in the experiment's results (reason `bucketed`). */
+            inExperiment: boolean;
+            /** @enum {string} */
+            reason: "bucketed" | "not_running" | "not_targeted" | "coverage" | "layer" | "holdout" | "forced" | "opted_out";
+            /** @description For multivariate experiments, the level of each factor in the served variant. */
+            factors?: {
+                [key: string]: string;
+            };
+        };
+        AssignResponse: {
+            unitId: string;
+            assignments: components["schemas"]["Assignment"][];
         };
         /** @enum {string} */
         Scope: "assign" | "read" | "admin";
@@ -750,6 +868,35 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            /** @description One assignment per experiment asked for (or per running experiment). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     listExperiments: {

@@ -1,7 +1,7 @@
 /**
  * assign(unit, compiled, { holdout, sticky }): the decision for one unit and one experiment.
  * First rule that applies: not_running, opted_out, forced, sticky (kept, "bucketed"),
- * not_targeted, holdout, layer, coverage, bucketed (hash.ts, rule 6).
+ * not_targeted, layer, coverage, holdout, bucketed (hash.ts, rule 6).
  * Pure and allocation-light: at most three hashes, results are the precompiled frozen objects.
  */
 import type { CompiledExperiment } from './compile';
@@ -30,17 +30,19 @@ function decide(
     if (i !== undefined) return c.bucketed[i];
   }
   if (c.targeting !== null && !matches(c.targeting, unit.attributes)) return c.controlFor.not_targeted;
-  if (c.respectsHoldout && (heldOut ?? isHeldOut(holdout, unitId))) return c.controlFor.holdout;
   if (c.layerSalt !== null) {
     const lb = bucket(c.layerSalt, unitId);
     if (lb < c.layerStart || lb >= c.layerEnd) return c.controlFor.layer;
   }
   const b = bucket(c.salt, unitId);
   const { starts, ends } = c;
-  for (let i = 0; i < ends.length; i++) {
-    if (b < ends[i]) return b >= starts[i] ? c.bucketed[i] : c.controlFor.coverage;
-  }
-  return c.controlFor.coverage;
+  let i = 0;
+  while (i < ends.length && b >= ends[i]) i++;
+  if (i === ends.length || b < starts[i]) return c.controlFor.coverage;
+  // Held out only among units that would have been in the experiment: the holdout group is
+  // then a like-for-like comparison for the units that do get personalization.
+  if (c.respectsHoldout && (heldOut ?? isHeldOut(holdout, unitId))) return c.controlFor.holdout;
+  return c.bucketed[i];
 }
 
 /** The assignment of one unit to one compiled experiment. `unit` must pass validateUnit. */

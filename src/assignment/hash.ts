@@ -30,8 +30,10 @@
  *    independent of the experiment bucket, so the variant split inside a slice keeps the weights.
  *
  * 4. Global holdout { share, salt = "verdict-holdout" }: the unit is held out if
- *    bucket(salt, unitId) < share. A held-out unit gets the control of every experiment that
- *    respects the holdout (reason "holdout", holdout: true); other experiments ignore it.
+ *    bucket(salt, unitId) < share. A held-out unit that would otherwise have been bucketed
+ *    into an experiment that respects the holdout gets its control instead (reason
+ *    "holdout", holdout: true); other experiments ignore the holdout. Deciding it after
+ *    layer and coverage makes the holdout group like-for-like with the bucketed units.
  *
  * 5. Targeting: a JSON tree of all / any / conditions on the request attributes
  *    (see targeting.ts). A unit that does not match gets the control (reason "not_targeted").
@@ -42,9 +44,9 @@
  *    c. overrides[unitId] is set                 -> that variant, reason "forced"
  *    d. sticky variant given and still a variant -> that variant, reason "bucketed"
  *    e. targeting does not match                 -> control, reason "not_targeted"
- *    f. in the holdout and respectsHoldout       -> control, reason "holdout"
- *    g. in a layer and outside its slice         -> control, reason "layer"
- *    h. bucket outside every variant range       -> control, reason "coverage"
+ *    f. in a layer and outside its slice         -> control, reason "layer"
+ *    g. bucket outside every variant range       -> control, reason "coverage"
+ *    h. in the holdout and respectsHoldout       -> control, reason "holdout"
  *    i. otherwise                                -> the variant of rule 2, reason "bucketed"
  *    inExperiment is true only for reason "bucketed" (forced QA traffic is never counted).
  *

@@ -1,11 +1,11 @@
+import { expandFactorial, validateLayerSlice, validateTargeting, type PathError } from '../assignment';
 import type { components } from '../api/schema';
-import { validateTargeting } from '../assignment';
 import { pointerFromPath, type FieldError } from '../errors';
 
 /**
  * The experiment model: what a client sends, what is stored, and the rules a definition
  * must satisfy beyond its JSON schema (exactly one control, exactly one primary metric,
- * unique keys). Pure: no I/O.
+ * unique keys, a valid factorial design, overrides naming real variants). Pure: no I/O.
  */
 type Schemas = components['schemas'];
 export type Experiment = Schemas['Experiment'];
@@ -14,18 +14,47 @@ export type ExperimentUpdate = Schemas['ExperimentUpdate'];
 export type ExperimentStatus = Schemas['ExperimentStatus'];
 export type Variant = Experiment['variants'][number];
 export type Metric = Experiment['metrics'][number];
+export type Factor = Schemas['Factor'];
 
 /** Everything a client sets except the key and the tactic (which have columns of their own). */
-export type Definition = Pick<Experiment, 'name' | 'hypothesis' | 'variants' | 'metrics' | 'segments' | 'coverage' | 'targeting' | 'alpha' | 'salt'>;
+export type Definition = Pick<
+  Experiment,
+  'name' | 'hypothesis' | 'variants' | 'factors' | 'metrics' | 'segments' | 'coverage' | 'targeting' | 'alpha' | 'salt' | 'layer' | 'respectsHoldout' | 'overrides'
+>;
+
+export const DEFINITION_FIELDS: readonly (keyof Definition)[] = [
+  'name',
+  'hypothesis',
+  'variants',
+  'factors',
+  'metrics',
+  'segments',
+  'coverage',
+  'targeting',
+  'alpha',
+  'salt',
+  'layer',
+  'respectsHoldout',
+  'overrides',
+];
 
 export const DEFAULT_ALPHA = 0.05;
 
-function normalizeVariants(variants: ExperimentCreate['variants']): Variant[] {
-  return (variants ?? []).map((v) => ({ key: v.key, name: v.name, weight: v.weight, control: v.control ?? false }));
+const withPointers = (errors: PathError[]): FieldError[] => errors.map((e) => ({ field: pointerFromPath(e.path), message: e.message }));
+
+function normalizeVariants(variants: NonNullable<ExperimentCreate['variants']>): Variant[] {
+  return variants.map((v) => ({ key: v.key, name: v.name, weight: v.weight, control: v.control ?? false }));
 }
 
-function normalizeMetrics(metrics: ExperimentCreate['metrics']): Metric[] {
-  return (metrics ?? []).map((m) => ({
+/** The variants of a factorial design: every cell, the first levels' cell is the control. */
+function factorialVariants(factors: Factor[]): Variant[] | FieldError[] {
+  const result = expandFactorial(factors);
+  if (!result.ok) return withPointers(result.errors);
+  return result.design.variants.map((v) => ({ key: v.key, name: v.name, weight: v.weight, control: v.key === result.design.control, factors: v.factors }));
+}
+
+function normalizeMetrics(metrics: NonNullable<ExperimentUpdate['metrics']>): Metric[] {
+  return metrics.map((m) => ({
     key: m.key,
     name: m.name ?? m.key,
     type: m.type,
@@ -34,33 +63,68 @@ function normalizeMetrics(metrics: ExperimentCreate['metrics']): Metric[] {
   }));
 }
 
+/** Variants from `variants` or from `factors`: exactly one of them must be given. */
+function variantsFrom(input: { variants?: ExperimentCreate['variants']; factors?: ExperimentCreate['factors'] }): { variants: Variant[]; factors: Factor[] | null } | FieldError[] {
+  if (input.variants && input.factors) return [{ field: '/factors', message: 'send either variants or factors, not both' }];
+  if (input.factors) {
+    const variants = factorialVariants(input.factors);
+    if (variants.length > 0 && 'field' in variants[0]) return variants as FieldError[];
+    return { variants: variants as Variant[], factors: input.factors };
+  }
+  if (input.variants) return { variants: normalizeVariants(input.variants), factors: null };
+  return [{ field: '/variants', message: 'is required (or factors, for a multivariate experiment)' }];
+}
+
+export type Built = { ok: true; definition: Definition } | { ok: false; errors: FieldError[] };
+
 /** A new experiment's definition, defaults filled in. */
-export function definitionFromCreate(input: ExperimentCreate): Definition {
+export function definitionFromCreate(input: ExperimentCreate): Built {
+  // name, tactic and metrics are required by the contract; the schema validated them.
+  const arms = variantsFrom(input);
+  if (Array.isArray(arms)) return { ok: false, errors: arms };
   return {
-    name: input.name!,
-    hypothesis: input.hypothesis ?? '',
-    variants: normalizeVariants(input.variants),
-    metrics: normalizeMetrics(input.metrics),
-    segments: input.segments ?? [],
-    coverage: input.coverage ?? 1,
-    targeting: input.targeting ?? null,
-    alpha: input.alpha ?? DEFAULT_ALPHA,
-    salt: input.salt ?? input.key,
+    ok: true,
+    definition: {
+      name: input.name!,
+      hypothesis: input.hypothesis ?? '',
+      ...arms,
+      metrics: normalizeMetrics(input.metrics!),
+      segments: input.segments ?? [],
+      coverage: input.coverage ?? 1,
+      targeting: input.targeting ?? null,
+      alpha: input.alpha ?? DEFAULT_ALPHA,
+      salt: input.salt ?? input.key,
+      layer: input.layer ?? null,
+      respectsHoldout: input.respectsHoldout ?? true,
+      overrides: input.overrides ?? {},
+    },
   };
 }
 
 /** The definition after a partial update: present fields replace, absent ones stay. */
-export function applyUpdate(current: Definition, patch: ExperimentUpdate): Definition {
+export function applyUpdate(current: Definition, patch: ExperimentUpdate): Built {
+  let arms: { variants: Variant[]; factors: Factor[] | null } = { variants: current.variants, factors: current.factors };
+  if (patch.variants || patch.factors) {
+    const next = variantsFrom(patch);
+    if (Array.isArray(next)) return { ok: false, errors: next };
+    arms = next;
+  }
   return {
-    name: patch.name ?? current.name,
-    hypothesis: patch.hypothesis ?? current.hypothesis,
-    variants: patch.variants ? normalizeVariants(patch.variants) : current.variants,
-    metrics: patch.metrics ? normalizeMetrics(patch.metrics) : current.metrics,
-    segments: patch.segments ?? current.segments,
-    coverage: patch.coverage ?? current.coverage,
-    targeting: patch.targeting === undefined ? current.targeting : patch.targeting,
-    alpha: patch.alpha ?? current.alpha,
-    salt: patch.salt ?? current.salt,
+    ok: true,
+    definition: {
+      name: patch.name ?? current.name,
+      hypothesis: patch.hypothesis ?? current.hypothesis,
+      ...arms,
+      metrics: patch.metrics ? normalizeMetrics(patch.metrics) : current.metrics,
+      segments: patch.segments ?? current.segments,
+      coverage: patch.coverage ?? current.coverage,
+      targeting: patch.targeting === undefined ? current.targeting : patch.targeting,
+      alpha: patch.alpha ?? current.alpha,
+      salt: patch.salt ?? current.salt,
+      layer: patch.layer === undefined ? current.layer : patch.layer,
+      respectsHoldout: patch.respectsHoldout ?? current.respectsHoldout,
+      overrides: patch.overrides ?? current.overrides,
+    },
   };
 }
 
@@ -90,25 +154,32 @@ export function validateDefinition(def: Definition): FieldError[] {
   def.metrics.forEach((m, i) => {
     if (dupMetrics.has(m.key)) errors.push({ field: `/metrics/${i}/key`, message: `metric key "${m.key}" is used twice` });
   });
-  for (const e of validateTargeting(def.targeting)) errors.push({ field: pointerFromPath(e.path), message: e.message });
+  errors.push(...withPointers(validateTargeting(def.targeting)));
+  if (def.layer) errors.push(...withPointers(validateLayerSlice(def.layer)));
+  const variantKeys = new Set(def.variants.map((v) => v.key));
+  for (const [unitId, variant] of Object.entries(def.overrides)) {
+    if (!variantKeys.has(variant)) {
+      errors.push({ field: `/overrides/${unitId.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `"${variant}" is not a variant of this experiment` });
+    }
+  }
   return errors;
 }
 
 /** What assignment depends on: changing any of it after the start would reshuffle units. */
-function bucketingShape(def: Definition): string {
-  return JSON.stringify({ salt: def.salt, variants: def.variants.map((v) => [v.key, v.weight, v.control]) });
-}
+const BUCKETING_FIELDS = {
+  salt: (d: Definition) => d.salt,
+  variants: (d: Definition) => d.variants.map((v) => [v.key, v.weight, v.control]),
+  factors: (d: Definition) => d.factors,
+  layer: (d: Definition) => d.layer,
+  respectsHoldout: (d: Definition) => d.respectsHoldout,
+};
 
 /** The fields an update may not change once the experiment has started (empty when allowed). */
 export function lockedChanges(status: ExperimentStatus, before: Definition, after: Definition): string[] {
   if (status === 'draft') return [];
-  if (bucketingShape(before) === bucketingShape(after)) return [];
-  const changed: string[] = [];
-  if (before.salt !== after.salt) changed.push('salt');
-  if (JSON.stringify(before.variants.map((v) => [v.key, v.weight, v.control])) !== JSON.stringify(after.variants.map((v) => [v.key, v.weight, v.control]))) {
-    changed.push('variants');
-  }
-  return changed;
+  return Object.entries(BUCKETING_FIELDS)
+    .filter(([, shape]) => JSON.stringify(shape(before)) !== JSON.stringify(shape(after)))
+    .map(([field]) => field);
 }
 
 /** Field-by-field differences, for the audit log. */

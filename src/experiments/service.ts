@@ -1,11 +1,15 @@
 import { appendAudit, auditFor, type AuditEntry } from '../store/audit';
 import type { Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
+import { findOverlap } from '../assignment';
 import {
   definitionOf,
+  experimentWithSalt,
   findExperiment,
   insertExperiment,
   listExperiments,
+  liveExperimentsInLayer,
+  lockName,
   saveExperiment,
   type ExperimentFilter,
   type ExperimentRow,
@@ -30,9 +34,6 @@ import {
  * reloads what it holds in memory.
  */
 export const EXPERIMENTS_CHANNEL = 'experiments:changed';
-
-/** A further rule checked inside the write transaction (e.g. layer slices must not overlap). */
-export type DefinitionCheck = (def: Definition, key: string, tx: Queryable) => Promise<FieldError[] | VerdictError | null>;
 
 export interface ExperimentService {
   create(actor: string, input: ExperimentCreate): Promise<ExperimentRow>;
@@ -60,16 +61,41 @@ function preconditionFailed(current: ExperimentRow): VerdictError {
   });
 }
 
-export function createExperimentService(db: Db, cache: Cache, extraChecks: DefinitionCheck[] = []): ExperimentService {
-  const announce = (key: string) => cache.publish(EXPERIMENTS_CHANNEL, key).catch(() => undefined);
+export interface ExperimentServiceOptions {
+  /** The global holdout's salt: no experiment may hash with it. */
+  holdoutSalt: string;
+  /** Called after each committed change, before the response (this instance's registry). */
+  onChanged?: (row: ExperimentRow) => void;
+}
 
+export function createExperimentService(db: Db, cache: Cache, options: ExperimentServiceOptions): ExperimentService {
+  const announce = async (row: ExperimentRow) => {
+    options.onChanged?.(row);
+    await cache.publish(EXPERIMENTS_CHANNEL, row.key).catch(() => undefined);
+  };
+
+  /** The rules of the model, then the ones that need the other experiments (in this transaction). */
   async function check(def: Definition, key: string, tx: Queryable) {
-    const errors = validateDefinition(def);
+    const errors: FieldError[] = validateDefinition(def);
+    if (def.salt === options.holdoutSalt) errors.push({ field: '/salt', message: `"${def.salt}" is the global holdout's salt` });
     if (errors.length) throw invalid('the experiment definition breaks a rule', errors);
-    for (const extra of extraChecks) {
-      const result = await extra(def, key, tx);
-      if (result instanceof VerdictError) throw result;
-      if (result && result.length) throw invalid('the experiment definition breaks a rule', result);
+
+    await lockName(tx, `salt:${def.salt}`);
+    const sharing = await experimentWithSalt(tx, def.salt, key);
+    if (sharing) {
+      throw conflict(`salt "${def.salt}" is already used by experiment "${sharing}": two experiments hashing with one salt split units identically; choose another salt`, 'duplicate-salt', { experiment: sharing });
+    }
+    if (def.layer) {
+      await lockName(tx, `layer:${def.layer.key}`);
+      const overlapping = findOverlap({ key, layer: def.layer }, await liveExperimentsInLayer(tx, def.layer.key, key));
+      if (overlapping) {
+        const o = overlapping.layer!;
+        throw conflict(
+          `slice [${def.layer.start}, ${def.layer.end}) of layer "${def.layer.key}" overlaps experiment "${overlapping.key}", which owns [${o.start}, ${o.end}); a unit may be in only one experiment per layer`,
+          'layer-overlap',
+          { experiment: overlapping.key },
+        );
+      }
     }
   }
 
@@ -82,7 +108,9 @@ export function createExperimentService(db: Db, cache: Cache, extraChecks: Defin
 
   return {
     async create(actor, input) {
-      const definition = definitionFromCreate(input);
+      const built = definitionFromCreate(input);
+      if (!built.ok) throw invalid('the experiment definition breaks a rule', built.errors);
+      const definition = built.definition;
       try {
         const created = await db.transaction(async (tx) => {
           await check(definition, input.key, tx);
@@ -90,7 +118,7 @@ export function createExperimentService(db: Db, cache: Cache, extraChecks: Defin
           await appendAudit(tx, { actor, action: 'create', experimentKey: row.key, details: { definition, tactic: row.tactic } });
           return row;
         });
-        await announce(created.key);
+        await announce(created);
         return created;
       } catch (err) {
         if (sqlState(err) === UNIQUE_VIOLATION) throw conflict(`an experiment with key "${input.key}" already exists`, 'duplicate-key');
@@ -111,7 +139,9 @@ export function createExperimentService(db: Db, cache: Cache, extraChecks: Defin
         const current = await locked(tx, key, ifMatch);
         if (!isEditable(current.status)) throw conflict(`experiment "${key}" is archived and can no longer be changed`, 'archived');
         const before = definitionOf(current);
-        const after = applyUpdate(before, patch);
+        const built = applyUpdate(before, patch);
+        if (!built.ok) throw invalid('the experiment definition breaks a rule', built.errors);
+        const after = built.definition;
         const refused = lockedChanges(current.status, before, after);
         if (refused.length) {
           throw conflict(
@@ -128,7 +158,7 @@ export function createExperimentService(db: Db, cache: Cache, extraChecks: Defin
         await appendAudit(tx, { actor, action: 'update', experimentKey: key, details: { changes, version: row.version } });
         return row;
       });
-      await announce(key);
+      await announce(updated);
       return updated;
     },
 
@@ -142,7 +172,7 @@ export function createExperimentService(db: Db, cache: Cache, extraChecks: Defin
         await appendAudit(tx, { actor, action, experimentKey: key, details: { from: current.status, to: result.to, version: row.version } });
         return row;
       });
-      await announce(key);
+      await announce(updated);
       return updated;
     },
 

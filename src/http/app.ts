@@ -1,11 +1,10 @@
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { VerdictError, invalid } from '../errors';
 import type { Runtime } from '../runtime';
-import { DatabaseUnavailableError } from '../store/db';
 import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
 import { locals } from './locals';
-import { internalError, sendError, sendProblem } from './problem';
+import { internalError, sendError, sendProblem, toVerdictError } from './problem';
 import { experimentsRouter } from './routes/experiments';
 import { keysRouter } from './routes/keys';
 import { operationsRouter } from './routes/operations';
@@ -115,30 +114,4 @@ export function createApp(rt: Runtime) {
   };
   app.use(errorHandler);
   return app;
-}
-
-/** Errors with a meaning for the client: ours, the JSON parser's, the database being away. */
-export function toVerdictError(err: unknown): VerdictError | null {
-  if (err instanceof VerdictError) return err;
-  if (err instanceof DatabaseUnavailableError) {
-    return new VerdictError('unavailable', 'the database is unavailable; nothing was changed, retry shortly', {
-      type: 'database-unavailable',
-      headers: { 'Retry-After': '2' },
-    });
-  }
-  const type = (err as { type?: unknown } | null)?.type;
-  switch (type) {
-    case 'entity.parse.failed':
-      return invalid(`the body is not valid JSON: ${(err as Error).message}`, [{ field: '/', message: 'is not valid JSON' }]);
-    case 'entity.too.large':
-      return new VerdictError('too_large', `the body is larger than this endpoint accepts (${(err as { limit?: number }).limit} bytes)`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new VerdictError('unsupported_media_type', (err as Error).message);
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return invalid((err as Error).message);
-    default:
-      return null;
-  }
 }

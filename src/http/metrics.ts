@@ -21,12 +21,20 @@ export function createHttpMetrics(): HttpMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  // Label children resolved once per (method, route, status): observing is then a plain add.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return {
     registry,
     observe(method, route, status, seconds) {
-      const labels = { method, route, status: String(status) };
-      requests.inc(labels);
-      latency.observe(labels, seconds);
+      const id = `${method} ${route} ${status}`;
+      let child = children.get(id);
+      if (!child) {
+        const labels = { method, route, status: String(status) };
+        child = { count: requests.labels(labels), time: latency.labels(labels) };
+        children.set(id, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
     },
   };
 }

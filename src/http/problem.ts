@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { VerdictError, type ErrorKind, type FieldError } from '../errors';
+import { VerdictError, invalid, type ErrorKind, type FieldError } from '../errors';
+import { DatabaseUnavailableError } from '../store/db';
 
 /**
  * RFC 9457 problem details. Every error the API answers is one of these, written by
@@ -91,4 +92,30 @@ export function sendProblem(res: ServerResponse, problem: Problem, headers: Reco
 export function sendError(res: ServerResponse, err: VerdictError, requestId?: string): void {
   const { problem, headers } = toProblem(err, requestId);
   sendProblem(res, problem, headers);
+}
+
+/** Errors with a meaning for the client: ours, the JSON parser's, the database being away. */
+export function toVerdictError(err: unknown): VerdictError | null {
+  if (err instanceof VerdictError) return err;
+  if (err instanceof DatabaseUnavailableError) {
+    return new VerdictError('unavailable', 'the database is unavailable; nothing was changed, retry shortly', {
+      type: 'database-unavailable',
+      headers: { 'Retry-After': '2' },
+    });
+  }
+  const type = (err as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return invalid(`the body is not valid JSON: ${(err as Error).message}`, [{ field: '/', message: 'is not valid JSON' }]);
+    case 'entity.too.large':
+      return new VerdictError('too_large', `the body is larger than this endpoint accepts (${(err as { limit?: number }).limit} bytes)`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new VerdictError('unsupported_media_type', (err as Error).message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return invalid((err as Error).message);
+    default:
+      return null;
+  }
 }

@@ -6,6 +6,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import type { Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { createApp } from './app';
+import { ASSIGN_PATH, createFastAssign } from './fast-assign';
 import { sendProblem } from './problem';
 
 /**
@@ -68,7 +69,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     try {
       const rt = await openRuntime(config, logger, options);
       await options.onReady?.(rt);
-      handler = createApp(rt);
+      const app = createApp(rt);
+      const fastAssign = createFastAssign(rt);
+      handler = (req, res) => {
+        const url = req.url ?? '/';
+        if (req.method === 'POST' && (url === ASSIGN_PATH || url.startsWith(ASSIGN_PATH + '?'))) return fastAssign(req, res);
+        return app(req, res);
+      };
       return rt;
     } catch (err) {
       startupError = err;

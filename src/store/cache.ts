@@ -10,6 +10,8 @@ export interface Cache {
   get(key: string): Promise<string | null>;
   mget(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Many SETs at once (one round trip on Redis). */
+  setMany(entries: readonly (readonly [string, string])[], ttlSeconds?: number): Promise<void>;
   /** SET NX: true when the key was absent and is now set. */
   setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   del(key: string): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Definition, Experiment, ExperimentStatus } from '../experiments/model';
+import { DEFINITION_FIELDS, type Definition, type Experiment, type ExperimentStatus } from '../experiments/model';
 import type { Queryable } from './db';
 
 /** SQL for the experiments table. Rows come back as the API's Experiment shape. */
@@ -42,8 +42,7 @@ function toExperiment(r: DbRow): ExperimentRow {
 }
 
 export function definitionOf(e: Experiment): Definition {
-  const { name, hypothesis, variants, metrics, segments, coverage, targeting, alpha, salt } = e;
-  return { name, hypothesis, variants, metrics, segments, coverage, targeting, alpha, salt };
+  return Object.fromEntries(DEFINITION_FIELDS.map((f) => [f, e[f]])) as Definition;
 }
 
 export async function insertExperiment(q: Queryable, key: string, tactic: string, definition: Definition): Promise<ExperimentRow> {
@@ -113,4 +112,28 @@ export async function saveExperiment(q: Queryable, key: string, change: Experime
     [key, change.tactic, JSON.stringify(change.definition), change.status],
   );
   return toExperiment(rows[0]);
+}
+
+/**
+ * Serialises writers that claim the same name (a layer, a salt) until the transaction ends,
+ * so two concurrent creates cannot both pass an overlap or uniqueness check.
+ */
+export async function lockName(q: Queryable, name: string): Promise<void> {
+  await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+}
+
+/** Live (not completed or archived) experiments in a layer, other than `exceptKey`. */
+export async function liveExperimentsInLayer(q: Queryable, layerKey: string, exceptKey: string): Promise<ExperimentRow[]> {
+  const { rows } = await q.query<DbRow>(
+    `SELECT ${COLUMNS} FROM experiments
+      WHERE definition->'layer'->>'key' = $1 AND key <> $2 AND status IN ('draft', 'running', 'paused')`,
+    [layerKey, exceptKey],
+  );
+  return rows.map(toExperiment);
+}
+
+/** The key of another experiment hashing with this salt, if any. */
+export async function experimentWithSalt(q: Queryable, salt: string, exceptKey: string): Promise<string | null> {
+  const { rows } = await q.query<{ key: string }>(`SELECT key FROM experiments WHERE definition->>'salt' = $1 AND key <> $2 LIMIT 1`, [salt, exceptKey]);
+  return rows[0]?.key ?? null;
 }

@@ -3,9 +3,13 @@ import type { Cache } from './cache';
 
 /**
  * The in-process cache: a Map with optional expiry and an EventEmitter for pub/sub.
- * It serves a single instance; several instances need Redis to share state.
+ * It serves a single instance; several instances need Redis to share state. It holds at
+ * most `maxEntries` values; past that the oldest written are dropped first.
  */
-export function createMemoryCache(): Cache {
+export const DEFAULT_MAX_ENTRIES = 2_000_000;
+
+export function createMemoryCache(options: { maxEntries?: number } = {}): Cache {
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const values = new Map<string, { value: string; expiresAt: number }>();
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
@@ -19,8 +23,10 @@ export function createMemoryCache(): Cache {
     }
     return entry.value;
   };
-  const put = (key: string, value: string, ttlSeconds?: number) =>
+  const put = (key: string, value: string, ttlSeconds?: number) => {
+    if (values.size >= maxEntries && !values.has(key)) values.delete(values.keys().next().value as string);
     values.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : 0 });
+  };
 
   // Drop expired entries now and then so short-lived keys do not accumulate.
   const sweep = setInterval(() => {
@@ -34,6 +40,9 @@ export function createMemoryCache(): Cache {
     get: async (key) => live(key),
     mget: async (keys) => keys.map(live),
     set: async (key, value, ttlSeconds) => void put(key, value, ttlSeconds),
+    setMany: async (entries, ttlSeconds) => {
+      for (const [key, value] of entries) put(key, value, ttlSeconds);
+    },
     setIfAbsent: async (key, value, ttlSeconds) => {
       if (live(key) !== null) return false;
       put(key, value, ttlSeconds);

@@ -40,9 +40,11 @@ describe('precedence (first rule that applies wins)', () => {
     ['an override beats sticky', base, { attributes: desktop }, 'control', holdout, 'forced', 'treatment'],
     ['sticky beats targeting, holdout, layer, coverage', { ...base, overrides: {} }, { attributes: desktop }, 'treatment', holdout, 'bucketed', 'treatment'],
     ['not targeted beats holdout', { ...base, overrides: {} }, { attributes: desktop }, undefined, holdout, 'not_targeted', 'control'],
-    ['holdout beats layer', { ...base, overrides: {} }, { attributes: mobile }, undefined, holdout, 'holdout', 'control'],
+    ['layer beats holdout', { ...base, overrides: {} }, { attributes: mobile }, undefined, holdout, 'layer', 'control'],
     ['layer beats coverage', { ...base, overrides: {} }, { attributes: mobile }, undefined, { share: 0 }, 'layer', 'control'],
+    ['coverage beats holdout', { ...base, overrides: {}, layer: null }, { attributes: mobile }, undefined, holdout, 'coverage', 'control'],
     ['coverage', { ...base, overrides: {}, layer: null }, { attributes: mobile }, undefined, { share: 0 }, 'coverage', 'control'],
+    ['holdout (only units that would have been bucketed)', { ...base, overrides: {}, layer: null, coverage: 1 }, { attributes: mobile }, undefined, holdout, 'holdout', 'control'],
     ['bucketed', { ...base, overrides: {}, layer: null, coverage: 1 }, { attributes: mobile }, undefined, { share: 0 }, 'bucketed', 'treatment'],
   ];
   it.each(ladder)('%s', (_, exp, unit, sticky, hold, reason, variant) => {

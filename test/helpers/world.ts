@@ -40,7 +40,7 @@ function databaseUrlFor(base: string, name: string): string {
   return url.toString();
 }
 
-async function createDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `verdict_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: base });
   await admin.connect();
@@ -57,7 +57,9 @@ async function createDatabase(base: string): Promise<{ url: string; drop(): Prom
   };
 }
 
-async function dropRedisPrefix(url: string, prefix: string) {
+export const redisPrefix = () => `verdict-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+
+export async function dropRedisPrefix(url: string, prefix: string) {
   const redis = new Redis(url);
   let cursor = '0';
   do {
@@ -80,6 +82,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     adminKey: ADMIN_KEY,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     shutdownTimeoutMs: 5000,
+    holdoutShare: 0,
+    holdoutSalt: 'verdict-holdout',
+    exposureFlushMs: 50,
     ...overrides,
   };
 }
@@ -96,14 +101,14 @@ export async function startWorld(overrides: Partial<Config> = {}, options: World
   const logger = createLogger(config.logLevel);
   let serverOptions = {};
   if (process.env.DATABASE_URL) {
-    const database = await createDatabase(process.env.DATABASE_URL);
+    const database = await createTestDatabase(process.env.DATABASE_URL);
     cleanups.push(database.drop);
     config = { ...config, databaseUrl: options.databaseProxy ? viaProxy(database.url, options.databaseProxy) : database.url };
   } else {
     serverOptions = { db: await openTestPglite() };
   }
   if (process.env.REDIS_URL) {
-    const prefix = `verdict-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+    const prefix = redisPrefix();
     const redisUrl = options.redisProxy ? viaProxy(process.env.REDIS_URL, options.redisProxy) : process.env.REDIS_URL;
     config = { ...config, redisUrl, redisPrefix: prefix };
     const url = process.env.REDIS_URL;

@@ -1,0 +1,122 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+/** Shared by the benchmarks: processes to measure, and the load generator (wrk, else autocannon). */
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const ok = await fetch(url).then((r) => r.status < 500, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  tool: string;
+}
+
+export interface LoadOptions {
+  url: string;
+  headers: Record<string, string>;
+  /** A Lua expression (wrk) and a JS function (autocannon) producing the same request bodies. */
+  luaBody: string;
+  jsBody: () => string;
+  seconds: number;
+  connections: number;
+}
+
+const hasWrk = () => spawnSync('wrk', ['--version']).error === undefined;
+
+function parseWrkMs(text: string, label: string): number {
+  const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(text);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+export async function load(o: LoadOptions): Promise<LoadResult> {
+  if (hasWrk()) {
+    const u = new URL(o.url);
+    const script = path.join(os.tmpdir(), `verdict-bench-${process.pid}.lua`);
+    const headers = Object.entries({ ...o.headers, 'Content-Type': 'application/json' })
+      .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+      .join('\n');
+    writeFileSync(
+      script,
+      `math.randomseed(42)\nwrk.method = "POST"\n${headers}\nrequest = function()\n  return wrk.format(nil, ${JSON.stringify(u.pathname)}, nil, ${o.luaBody})\nend\n` +
+        `done = function(summary, latency, requests)\n  io.write(string.format("ERRORS %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))\nend\n`,
+    );
+    const out = execFileSync('wrk', ['-t1', `-c${o.connections}`, `-d${o.seconds}s`, '--latency', '-s', script, o.url], { encoding: 'utf8' });
+    return {
+      requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
+      p50ms: parseWrkMs(out, '50%'),
+      p99ms: parseWrkMs(out, '99%'),
+      errors: Number(/ERRORS (\d+)/.exec(out)?.[1] ?? 0),
+      tool: 'wrk',
+    };
+  }
+  const result = await autocannon({
+    url: o.url,
+    method: 'POST',
+    connections: o.connections,
+    duration: o.seconds,
+    headers: { ...o.headers, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: o.jsBody() }) }],
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50ms: result.latency.p50,
+    p99ms: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    tool: 'autocannon',
+  };
+}
+
+export function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+/** Is a Postgres server reachable at this URL? */
+export async function reachable(url: string | undefined): Promise<boolean> {
+  if (!url) return false;
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect(Number(u.port || (u.protocol.startsWith('redis') ? 6379 : 5432)), u.hostname);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}

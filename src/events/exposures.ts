@@ -1,0 +1,155 @@
+import type { Logger } from '../logger';
+import type { Cache } from '../store/cache';
+import type { Db } from '../store/db';
+import { insertExposureBatch, recentExposures, type ExposureRow } from '../store/exposures';
+
+/**
+ * First exposures from /v1/assign, recorded off the request path.
+ *
+ * `record` only queues: the request never waits on the database. A pending map dedupes
+ * within this instance; the queue is written in one statement at least every
+ * EXPOSURE_FLUSH_MS (and at once when it holds a full batch). Only after a write has
+ * committed is each unit marked as exposed in the cache (Redis across instances), so a
+ * unit is re-recorded rather than lost if its write failed. The mark is the variant, which
+ * also keeps assignment sticky for exposed units.
+ *
+ * With Redis, marks are also kept in a bounded in-process map (a mark never changes once
+ * written, short of erasure, which clears it everywhere): a returning visitor is then
+ * answered without a round trip to Redis.
+ *
+ * Durability: a clean shutdown (SIGTERM/SIGINT) writes everything queued. An unclean crash
+ * (SIGKILL, power loss) loses what was queued and not yet written: at most the last flush
+ * interval of first exposures. Those units are recorded again, with a later time, the next
+ * time they are assigned. While the database is down the queue is kept and retried (up to
+ * MAX_PENDING exposures; beyond that the oldest are dropped, and logged).
+ */
+export interface ExposureRecorder {
+  /** What is known of these (experiment, unit) pairs: "v:<variant>", "h" (holdout) or null. */
+  known(pairs: readonly (readonly [number, string])[]): Promise<(string | null)[]>;
+  record(row: ExposureRow): void;
+  /** Write everything queued now. */
+  flush(): Promise<void>;
+  /** After a restart, load recent exposures of these experiments into an in-process cache. */
+  warm(experimentIds: readonly number[]): Promise<number>;
+  pending(): number;
+  /** Drop what this instance holds of a unit (erasure); the caller clears the shared cache. */
+  forget(experimentIds: readonly number[], unitId: string): void;
+  close(): Promise<void>;
+}
+
+export const MAX_PENDING = 200_000;
+/** Rows per INSERT: small enough that the embedded database never blocks requests for long. */
+const BATCH = 500;
+const NEAR_CACHE_ENTRIES = 500_000;
+const WARM_LIMIT = 1_000_000;
+/** Exposure marks expire in Redis after this long (experiments rarely run longer). */
+const MARK_TTL_SECONDS = 120 * 24 * 3600;
+
+export const exposureKey = (experimentId: number, unitId: string) => `x:${experimentId}:${unitId}`;
+export const exposureMark = (row: { variant: string; holdout: boolean }) => (row.holdout ? 'h' : `v:${row.variant}`);
+
+export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flushMs: number): ExposureRecorder {
+  const queue = new Map<string, ExposureRow>();
+  // In-process marks live as long as the process (bounded by the cache's size); only Redis needs an expiry.
+  const markTtl = cache.backend === 'redis' ? MARK_TTL_SECONDS : undefined;
+  let flushing: Promise<void> | null = null;
+  let closed = false;
+  const near = cache.backend === 'memory' ? null : new Map<string, string>();
+  const remember = (key: string, mark: string) => {
+    if (!near) return;
+    if (near.size >= NEAR_CACHE_ENTRIES) near.delete(near.keys().next().value as string);
+    near.set(key, mark);
+  };
+
+  async function writeQueued(): Promise<void> {
+    while (queue.size > 0) {
+      const keys = [...queue.keys()].slice(0, BATCH);
+      const rows = keys.map((k) => queue.get(k)!);
+      await insertExposureBatch(db, rows);
+      const marks = rows.map((r, i) => [keys[i], exposureMark(r)] as const);
+      await cache.setMany(marks, markTtl);
+      for (const [key, mark] of marks) remember(key, mark);
+      for (const k of keys) queue.delete(k);
+    }
+  }
+
+  function flush(): Promise<void> {
+    flushing ??= writeQueued()
+      .catch((err) => {
+        logger.warn({ err: err instanceof Error ? err.message : err, pending: queue.size }, 'exposures not written yet; will retry');
+        throw err;
+      })
+      .finally(() => {
+        flushing = null;
+      });
+    return flushing;
+  }
+
+  const timer = setInterval(() => void flush().catch(() => undefined), flushMs);
+  timer.unref();
+
+  return {
+    async known(pairs) {
+      const keys = pairs.map(([id, unit]) => exposureKey(id, unit));
+      const marks: (string | null)[] = keys.map((k) => near?.get(k) ?? null);
+      const missing = keys.filter((_, i) => marks[i] === null);
+      if (missing.length > 0) {
+        const fetched = await cache.mget(missing);
+        let j = 0;
+        for (let i = 0; i < keys.length; i++) {
+          if (marks[i] !== null) continue;
+          const value = fetched[j++];
+          if (value !== null) {
+            marks[i] = value;
+            remember(keys[i], value);
+          } else {
+            const queued = queue.get(keys[i]);
+            if (queued) marks[i] = exposureMark(queued);
+          }
+        }
+      }
+      return marks;
+    },
+    record(row) {
+      const key = exposureKey(row.experimentId, row.unitId);
+      if (queue.has(key)) return;
+      if (queue.size >= MAX_PENDING) {
+        const oldest = queue.keys().next().value as string;
+        queue.delete(oldest);
+        logger.error({ dropped: oldest }, 'exposure queue full (database down?): dropping the oldest exposure');
+      }
+      queue.set(key, row);
+      if (queue.size >= BATCH && !flushing && !closed) void flush().catch(() => undefined);
+    },
+    flush,
+    async warm(experimentIds) {
+      if (cache.backend !== 'memory' || experimentIds.length === 0) return 0;
+      const rows = await recentExposures(db, experimentIds, WARM_LIMIT);
+      for (const r of rows) await cache.setIfAbsent(exposureKey(r.experimentId, r.unitId), exposureMark(r));
+      return rows.length;
+    },
+    pending: () => queue.size,
+    forget(experimentIds, unitId) {
+      for (const id of experimentIds) {
+        const key = exposureKey(id, unitId);
+        near?.delete(key);
+        queue.delete(key);
+      }
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      for (let attempt = 0; queue.size > 0 || flushing; attempt++) {
+        try {
+          await (flushing ?? flush());
+        } catch {
+          if (attempt >= 5) {
+            logger.error({ lost: queue.size }, 'could not write queued exposures before shutting down');
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        }
+      }
+    },
+  };
+}

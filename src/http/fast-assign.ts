@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateUnitId } from '../assignment';
+import { VerdictError, invalid, pointerFromPath } from '../errors';
+import { responseJson, type AssignRequest } from '../experiments/assigner';
+import type { Runtime } from '../runtime';
+import { authorize, authorizeCached } from './middleware/auth';
+import { beginRequest } from './middleware/context';
+import { internalError, sendError, sendProblem, toVerdictError } from './problem';
+
+/**
+ * POST /v1/assign without express: the storefront calls it on every page view, and
+ * express's per-request machinery alone would cost more than the assignment itself.
+ * This route is deliberately lean but not different: the same request context (id, log,
+ * metrics), the same authorization, the same contract validation (the spec's compiled
+ * schema), the same problem+json errors as every express route.
+ */
+export const ASSIGN_PATH = '/v1/assign';
+const BODY_LIMIT = 64 * 1024;
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      reject(new VerdictError('too_large', `the body is larger than this endpoint accepts (${limit} bytes)`));
+      req.resume();
+      return;
+    }
+    let text = '';
+    let size = 0;
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      size += Buffer.byteLength(chunk);
+      if (size > limit) {
+        reject(new VerdictError('too_large', `the body is larger than this endpoint accepts (${limit} bytes)`));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      text += chunk;
+    });
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+}
+
+export function createFastAssign(rt: Runtime) {
+  const match = rt.contract.match('POST', ASSIGN_PATH);
+  if (!match || !('operation' in match)) throw new Error('openapi.yaml does not describe POST /v1/assign');
+  const operation = match.operation;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (authorizeCached(req, operation, rt.authenticator) === undefined) await authorize(req, operation, rt.authenticator);
+    const type = req.headers['content-type'];
+    if (!type || !JSON_TYPE.test(type)) {
+      throw new VerdictError('unsupported_media_type', `send the body as application/json (got ${type ? `"${type}"` : 'no Content-Type'})`);
+    }
+    const text = await readBody(req, BODY_LIMIT);
+    if (text.length === 0) throw invalid('a JSON body is required', [{ field: '/', message: 'is required' }]);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw invalid(`the body is not valid JSON: ${(err as Error).message}`, [{ field: '/', message: 'is not valid JSON' }]);
+    }
+    const errors = operation.validateBody(body);
+    if (errors.length === 0) {
+      for (const e of validateUnitId((body as AssignRequest).unitId)) errors.push({ field: pointerFromPath(e.path), message: e.message });
+    }
+    if (errors.length) throw invalid(`the request does not match the API contract (${errors.length} problem${errors.length > 1 ? 's' : ''})`, errors);
+    const answer = responseJson(await rt.assigner.assign(body as AssignRequest));
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(answer));
+    res.end(answer);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const ctx = beginRequest(req, res, rt.logger, rt.metrics);
+    ctx.route = operation.path;
+    ctx.quiet = true;
+    handle(req, res).catch((err) => {
+      if (res.headersSent) return void res.destroy();
+      const known = toVerdictError(err);
+      if (known) return sendError(res, known, ctx.id);
+      ctx.log.error({ err }, 'unhandled error');
+      sendProblem(res, internalError(ctx.id));
+    });
+  };
+}
