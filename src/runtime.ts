@@ -1,5 +1,7 @@
 import type { Config } from './config';
 import { createExposureRecorder, type ExposureRecorder } from './events/exposures';
+import { createIngestor, type Ingestor } from './events/ingest';
+import { createUnitData, type UnitData } from './events/service';
 import { createAssigner, type Assigner } from './experiments/assigner';
 import { createRegistry, type Registry } from './experiments/registry';
 import { createExperimentService, type ExperimentService } from './experiments/service';
@@ -35,6 +37,8 @@ export interface Runtime {
   registry: Registry;
   exposures: ExposureRecorder;
   assigner: Assigner;
+  ingestor: Ingestor;
+  unitData: UnitData;
   close(): Promise<void>;
 }
 
@@ -78,7 +82,10 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
     const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
     const keys = createKeyService(db, authenticator);
     const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs);
-    const assigner = createAssigner(registry, exposures, { share: config.holdoutShare, salt: config.holdoutSalt });
+    const holdout = { share: config.holdoutShare, salt: config.holdoutSalt };
+    const assigner = createAssigner(registry, exposures, holdout);
+    const ingestor = createIngestor(db, registry, exposures, contract(), holdout);
+    const unitData = await createUnitData(db, cache, exposures, () => registry.running().map((e) => e.row.id));
     // After a restart on the in-process cache, learn again who was exposed (stickiness, dedupe)
     // before serving: a unit kept in its variant after a ramp-down stays there across restarts.
     const warmed = await exposures.warm(registry.running().map((e) => e.row.id));
@@ -96,8 +103,11 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
       registry,
       exposures,
       assigner,
+      ingestor,
+      unitData,
       async close() {
         await exposures.close();
+        await unitData.close();
         await registry.close();
         await authenticator.close();
         await cache.close();

@@ -132,6 +132,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record conversions and exposures (up to 1,000 events, 1 MiB per request).
+         * @description Scope `assign`. Each event has an `eventId`: a retried event is acknowledged again but
+         *     stored once. Events are validated one by one: the valid ones are stored, each invalid
+         *     one is listed in `rejected` with its index and the reason. The answer is sent only
+         *     after the accepted events are durably committed; if the database is unavailable the
+         *     answer is 503 with Retry-After and nothing of the batch is stored.
+         *
+         *     A conversion counts for an experiment only if the unit's first exposure to it is at or
+         *     before the conversion's time, the time is within the metric's attribution window, and
+         *     before the experiment completed, in whatever order the events arrive.
+         *
+         *     An exposure is for clients that assign elsewhere (cached pages): Verdict computes the
+         *     variant itself from the unit id, exactly as /v1/assign would, and records that; a
+         *     `variant` that disagrees is rejected, never trusted.
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/units/{unitId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unitId: components["schemas"]["UnitId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase everything about a unit (right to erasure, GDPR / CCPA).
+         * @description Scope `admin`. Deletes the unit's exposures, events and aggregates everywhere; results
+         *     no longer include it. The erasure itself is recorded in the audit log (with a hash of
+         *     the unit id, not the id).
+         */
+        delete: operations["eraseUnit"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/experiments": {
         parameters: {
             query?: never;
@@ -295,6 +351,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experiments/{key}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Raw counts per variant and per segment value (what the statistics are computed from).
+         * @description Scope `read`. Units exposed and, for each metric, converters, count, sum and sum of
+         *     squares of the per-unit values (after the metric's cap), overall and per value of each
+         *     segment attribute. Aggregated from per-unit aggregates kept up to date on ingestion,
+         *     never from raw events. Holdout units are counted apart, in `holdout`.
+         */
+        get: operations["getExperimentCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{key}/reaggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild the experiment's per-unit aggregates from the raw events.
+         * @description Scope `admin`. Also available as `npm run reaggregate -- <experiment>`.
+         */
+        post: operations["reaggregateExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/experiments/{key}/history": {
         parameters: {
             query?: never;
@@ -417,10 +520,23 @@ export interface components {
             key: components["schemas"]["Slug"];
             name?: string;
             /**
-             * @description binary: did the unit convert (conversion rate); count: events per unit; revenue: sum of event values per unit.
+             * @description binary: did the unit convert at least once (conversion rate); count: events per unit
+             *     (purchase frequency); revenue: sum of event values per unit (revenue per visitor);
+             *     ratio: sum of one metric over sum of another, per variant (average order value =
+             *     revenue / orders), from `numerator` and `denominator`.
              * @enum {string}
              */
-            type: "binary" | "count" | "revenue";
+            type: "binary" | "count" | "revenue" | "ratio";
+            /** @description The conversion event this metric counts (default its key). Not for ratio metrics. */
+            event?: components["schemas"]["EventName"];
+            /** @description For ratio metrics, the key of the metric summed above the line. */
+            numerator?: components["schemas"]["Slug"];
+            /** @description For ratio metrics, the key of the metric summed below the line. */
+            denominator?: components["schemas"]["Slug"];
+            /** @description Attribution window in hours from the unit's first exposure (default until the experiment completes). */
+            windowHours?: number;
+            /** @description Winsorization, a cap on one unit's value (count or revenue) before it enters the statistics. */
+            cap?: number;
             /**
              * @description Which direction is good (an unsubscribe rate should decrease).
              * @default increase
@@ -434,6 +550,7 @@ export interface components {
              */
             role?: "primary" | "secondary" | "guardrail";
         };
+        EventName: string;
         /**
          * @description Who is eligible. A node is `{ "all": [...] }`, `{ "any": [...] }` or a condition
          *     `{ "attribute", "op", "value" }` on the attributes sent with `/v1/assign`.
@@ -616,6 +733,97 @@ export interface components {
             unitId: string;
             assignments: components["schemas"]["Assignment"][];
         };
+        EventBatch: {
+            /** @description Up to 1,000 events (413 above). Each is a ConversionEvent or an ExposureEvent, validated one by one. */
+            events: Record<string, never>[];
+        };
+        ConversionEvent: {
+            /** @constant */
+            type: "conversion";
+            eventId: components["schemas"]["EventId"];
+            unitId: components["schemas"]["UnitId"];
+            event: components["schemas"]["EventName"];
+            /** @description For revenue metrics, the amount (e.g. the order total); refunds may be negative. */
+            value?: number;
+            timestamp?: components["schemas"]["EventTimestamp"];
+        };
+        ExposureEvent: {
+            /** @constant */
+            type: "exposure";
+            eventId: components["schemas"]["EventId"];
+            unitId: components["schemas"]["UnitId"];
+            experiment: components["schemas"]["Slug"];
+            /** @description Optional; when given it must be the variant Verdict computes, else the event is rejected. */
+            variant?: components["schemas"]["VariantKey"];
+            attributes?: components["schemas"]["Attributes"];
+            timestamp?: components["schemas"]["EventTimestamp"];
+        };
+        /** @description Unique per event; a retry with the same id is stored once. */
+        EventId: string;
+        /**
+         * Format: date-time
+         * @description When it happened (default the time of receipt); at most 7 days old and 5 minutes ahead.
+         */
+        EventTimestamp: string;
+        EventBatchResult: {
+            /** @description Events stored now. */
+            accepted: number;
+            /** @description Events already stored (retries); acknowledged, not stored again. */
+            duplicates: number;
+            rejected: {
+                /** @description Position in the request's events array. */
+                index: number;
+                eventId?: string;
+                reason: string;
+                /** @description The field at fault, as a JSON pointer into the event. */
+                field?: string;
+            }[];
+        };
+        Erasure: {
+            unitId: string;
+            exposures: number;
+            events: number;
+            aggregates: number;
+        };
+        /** @description Sums over the units of one variant (per-unit values after the metric's cap). */
+        MetricCounts: {
+            /** @description Units with at least one event. */
+            converters: number;
+            /** @description Sum of per-unit event counts. */
+            count: number;
+            /** @description Sum of per-unit values (binary 0/1, count, or revenue). */
+            sum: number;
+            /** @description Sum of squared per-unit values. */
+            sumSquares: number;
+            /** @description Ratio metrics: sum of the numerator metric's per-unit values. */
+            numeratorSum?: number;
+            numeratorSumSquares?: number;
+            denominatorSum?: number;
+            denominatorSumSquares?: number;
+            /** @description Ratio metrics: sum over units of numerator x denominator. */
+            crossSum?: number;
+        };
+        VariantCounts: {
+            variant: string;
+            units: number;
+            metrics: {
+                [key: string]: components["schemas"]["MetricCounts"];
+            };
+        };
+        Counts: {
+            experiment: string;
+            /** Format: date-time */
+            computedAt: string;
+            overall: components["schemas"]["VariantCounts"][];
+            /** @description The holdout units (all saw the control), apart from the experiment's arms. */
+            holdout: components["schemas"]["VariantCounts"] | null;
+            segments: {
+                attribute: string;
+                /** @description The attribute's value at first exposure; null when it was not sent. */
+                value: string | null;
+                variants: components["schemas"]["VariantCounts"][];
+            }[];
+        };
         /** @enum {string} */
         Scope: "assign" | "read" | "admin";
         ApiKey: {
@@ -704,6 +912,16 @@ export interface components {
         /** @description The body is larger than this endpoint accepts. */
         TooLarge: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The database is unavailable; nothing was stored. Retry after the given seconds. */
+        Unavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -897,6 +1115,62 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatch"];
+            };
+        };
+        responses: {
+            /** @description What was stored, what was a duplicate, and what was rejected and why. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    eraseUnit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unitId: components["schemas"]["UnitId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was erased. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listExperiments: {
@@ -1139,6 +1413,61 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+        };
+    };
+    getExperimentCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Counts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    reaggregateExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many aggregate rows were rebuilt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiment: string;
+                        rows: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     getExperimentHistory: {

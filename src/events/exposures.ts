@@ -32,6 +32,8 @@ export interface ExposureRecorder {
   /** After a restart, load recent exposures of these experiments into an in-process cache. */
   warm(experimentIds: readonly number[]): Promise<number>;
   pending(): number;
+  /** Mark units as exposed after their exposures were committed elsewhere (POST /v1/events). */
+  markExposed(rows: readonly ExposureRow[]): Promise<void>;
   /** Drop what this instance holds of a unit (erasure); the caller clears the shared cache. */
   forget(experimentIds: readonly number[], unitId: string): void;
   close(): Promise<void>;
@@ -129,6 +131,11 @@ export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flu
       return rows.length;
     },
     pending: () => queue.size,
+    async markExposed(rows) {
+      const marks = rows.map((r) => [exposureKey(r.experimentId, r.unitId), exposureMark(r)] as const);
+      await cache.setMany(marks, markTtl);
+      for (const [key, mark] of marks) remember(key, mark);
+    },
     forget(experimentIds, unitId) {
       for (const id of experimentIds) {
         const key = exposureKey(id, unitId);

@@ -54,13 +54,47 @@ function factorialVariants(factors: Factor[]): Variant[] | FieldError[] {
 }
 
 function normalizeMetrics(metrics: NonNullable<ExperimentUpdate['metrics']>): Metric[] {
-  return metrics.map((m) => ({
-    key: m.key,
-    name: m.name ?? m.key,
-    type: m.type,
-    direction: m.direction ?? 'increase',
-    role: m.role ?? 'secondary',
-  }));
+  return metrics.map((m) => {
+    const out: Metric = {
+      key: m.key,
+      name: m.name ?? m.key,
+      type: m.type,
+      direction: m.direction ?? 'increase',
+      role: m.role ?? 'secondary',
+    };
+    if (m.type === 'ratio') {
+      if (m.numerator !== undefined) out.numerator = m.numerator;
+      if (m.denominator !== undefined) out.denominator = m.denominator;
+    } else {
+      out.event = m.event ?? m.key;
+    }
+    if (m.windowHours !== undefined) out.windowHours = m.windowHours;
+    if (m.cap !== undefined) out.cap = m.cap;
+    return out;
+  });
+}
+
+/** What a metric counts: one event within one window. Metrics with the same stream share aggregates. */
+export interface Stream {
+  stream: string;
+  event: string;
+  windowHours: number | null;
+}
+
+export const streamKey = (event: string, windowHours: number | null) => `${event}@${windowHours ?? ''}`;
+
+/** The stream a counting metric reads: its event within its window (shared by metrics alike). */
+export function streamOf(m: Metric): Stream {
+  const event = m.event ?? m.key;
+  const windowHours = m.windowHours ?? null;
+  return { stream: streamKey(event, windowHours), event, windowHours };
+}
+
+/** The distinct streams of a definition's counting metrics (ratio metrics count nothing themselves). */
+export function streamsOf(def: Definition): Stream[] {
+  const byKey = new Map<string, Stream>();
+  for (const m of def.metrics) if (m.type !== 'ratio') byKey.set(streamOf(m).stream, streamOf(m));
+  return [...byKey.values()];
 }
 
 /** Variants from `variants` or from `factors`: exactly one of them must be given. */
@@ -154,6 +188,7 @@ export function validateDefinition(def: Definition): FieldError[] {
   def.metrics.forEach((m, i) => {
     if (dupMetrics.has(m.key)) errors.push({ field: `/metrics/${i}/key`, message: `metric key "${m.key}" is used twice` });
   });
+  errors.push(...validateMetricShapes(def.metrics));
   errors.push(...withPointers(validateTargeting(def.targeting)));
   if (def.layer) errors.push(...withPointers(validateLayerSlice(def.layer)));
   const variantKeys = new Set(def.variants.map((v) => v.key));
@@ -162,6 +197,29 @@ export function validateDefinition(def: Definition): FieldError[] {
       errors.push({ field: `/overrides/${unitId.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `"${variant}" is not a variant of this experiment` });
     }
   }
+  return errors;
+}
+
+/** Ratio metrics name two counting metrics of the experiment; only counting metrics have an event and a cap. */
+function validateMetricShapes(metrics: Metric[]): FieldError[] {
+  const errors: FieldError[] = [];
+  const counting = new Map(metrics.filter((m) => m.type !== 'ratio').map((m) => [m.key, m]));
+  metrics.forEach((m, i) => {
+    if (m.type === 'ratio') {
+      for (const part of ['numerator', 'denominator'] as const) {
+        const ref = m[part];
+        if (!ref) errors.push({ field: `/metrics/${i}/${part}`, message: 'is required for a ratio metric' });
+        else if (!counting.has(ref)) errors.push({ field: `/metrics/${i}/${part}`, message: `"${ref}" is not a binary, count or revenue metric of this experiment` });
+      }
+      if (m.windowHours !== undefined) errors.push({ field: `/metrics/${i}/windowHours`, message: 'a ratio metric takes the windows of its numerator and denominator' });
+      if (m.cap !== undefined) errors.push({ field: `/metrics/${i}/cap`, message: 'cap the numerator or denominator metric instead' });
+    } else {
+      if (m.numerator !== undefined || m.denominator !== undefined) {
+        errors.push({ field: `/metrics/${i}/${m.numerator !== undefined ? 'numerator' : 'denominator'}`, message: 'only ratio metrics have a numerator and a denominator' });
+      }
+      if (m.type === 'binary' && m.cap !== undefined) errors.push({ field: `/metrics/${i}/cap`, message: 'a binary metric is 0 or 1 per unit; a cap applies to count and revenue metrics' });
+    }
+  });
   return errors;
 }
 

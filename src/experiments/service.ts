@@ -1,3 +1,4 @@
+import { lockAggregates, rebuildExperiment, syncStreams } from '../store/aggregates';
 import { appendAudit, auditFor, type AuditEntry } from '../store/audit';
 import type { Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
@@ -21,6 +22,7 @@ import {
   definitionFromCreate,
   diff,
   lockedChanges,
+  streamsOf,
   validateDefinition,
   type Definition,
   type ExperimentCreate,
@@ -115,6 +117,7 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         const created = await db.transaction(async (tx) => {
           await check(definition, input.key, tx);
           const row = await insertExperiment(tx, input.key, input.tactic!, definition);
+          await syncStreams(tx, row.id, streamsOf(definition));
           await appendAudit(tx, { actor, action: 'create', experimentKey: row.key, details: { definition, tactic: row.tactic } });
           return row;
         });
@@ -155,7 +158,14 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         const changes = diff({ ...before, tactic: current.tactic }, { ...after, tactic });
         if (Object.keys(changes).length === 0) return current;
         const row = await saveExperiment(tx, key, { tactic, definition: after, status: current.status });
-        await appendAudit(tx, { actor, action: 'update', experimentKey: key, details: { changes, version: row.version } });
+        const details: Record<string, unknown> = { changes, version: row.version };
+        if (changes.metrics) {
+          // A metric on a new event or window: aggregate its stream from the raw events now.
+          await lockAggregates(tx, 'exclusive');
+          const { added } = await syncStreams(tx, row.id, streamsOf(after));
+          if (added.length) details.reaggregated = { streams: added, rows: await rebuildExperiment(tx, row.id, added) };
+        }
+        await appendAudit(tx, { actor, action: 'update', experimentKey: key, details });
         return row;
       });
       await announce(updated);

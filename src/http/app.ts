@@ -6,6 +6,7 @@ import { beginRequest, type RequestContext } from './middleware/context';
 import { locals } from './locals';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
 import { experimentsRouter } from './routes/experiments';
+import { eventsRouter } from './routes/events';
 import { keysRouter } from './routes/keys';
 import { operationsRouter } from './routes/operations';
 
@@ -18,7 +19,7 @@ import { operationsRouter } from './routes/operations';
  */
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Larger bodies per operation. */
-export const BODY_LIMITS: Record<string, number> = {};
+export const BODY_LIMITS: Record<string, number> = { ingestEvents: 1024 * 1024 };
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json$/i;
 
@@ -54,6 +55,7 @@ export function createApp(rt: Runtime) {
     const { operation, params } = match;
     ctx.route = operation.path;
     res.locals.operation = operation;
+    res.locals.params = params;
     res.locals.principal = await authorize(req, operation, rt.authenticator);
 
     if (operation.hasBody) {
@@ -80,6 +82,7 @@ export function createApp(rt: Runtime) {
 
   app.use(operationsRouter(rt));
   app.use(experimentsRouter(rt));
+  app.use(eventsRouter(rt));
   app.use(keysRouter(rt));
 
   // A documented operation no router answered: a bug, never the client's fault.

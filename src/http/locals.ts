@@ -10,6 +10,8 @@ export interface Locals {
   principal: Principal | null;
   /** Query parameters, validated and coerced to their schema types. */
   query: Record<string, unknown>;
+  /** Path parameters, decoded, as the spec names them. */
+  params: Record<string, string>;
 }
 
 export const locals = (res: Response): Locals => res.locals as Locals;

@@ -42,6 +42,8 @@ export interface Contract {
   operations: Operation[];
   /** The operation for method + path; `allowed` lists the methods when only the path matched. */
   match(method: string, path: string): RouteMatch | { allowed: string[] } | null;
+  /** A validator for one of components.schemas (e.g. each event of a batch, validated alone). */
+  schema(name: string): (value: unknown) => FieldError[];
   /** For tests: validate a response against the spec; returns what is wrong, [] when it conforms. */
   validateResponse(operation: Operation | null, status: number, contentType: string | undefined, body: unknown): string[];
 }
@@ -219,10 +221,21 @@ export function loadContract(path = openApiPath): Contract {
     return v;
   };
 
+  const schemaValidators = new Map<string, ValidateFunction>();
   return {
     document,
     text,
     operations,
+    schema(name) {
+      let v = schemaValidators.get(name);
+      if (!v) {
+        if (!document.components?.schemas?.[name]) throw new Error(`openapi.yaml has no schema ${name}`);
+        v = strictAjv.compile({ $ref: `spec#/components/schemas/${name}` });
+        schemaValidators.set(name, v);
+      }
+      const validate = v;
+      return (value) => (validate(value) ? [] : toFieldErrors(validate.errors));
+    },
     match(method, path) {
       for (const route of routes) {
         const m = route.regex.exec(path);

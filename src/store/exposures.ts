@@ -1,3 +1,4 @@
+import { lockAggregates, recomputeUnits } from './aggregates';
 import type { Db, Queryable } from './db';
 
 /** SQL for first exposures. */
@@ -12,17 +13,29 @@ export interface ExposureRow {
 }
 
 /**
- * Inserts first exposures in one statement. A unit already recorded keeps its row, unless
- * this exposure is earlier (batches from several instances can arrive out of order): the
- * first exposure is the earliest one. Each (experiment, unit) must appear once per call.
+ * Records first exposures and brings their units' aggregates up to date. A unit already
+ * recorded keeps its row unless this exposure is earlier (batches from several instances
+ * arrive out of order): the first exposure is the earliest one. Every inserted or moved
+ * exposure has its aggregates recomputed from the raw events, because conversions may have
+ * arrived before the exposure was written. Each (experiment, unit) at most once per call.
+ * Takes the exclusive aggregates lock: call inside a transaction.
  */
-export async function insertExposures(q: Queryable, rows: readonly ExposureRow[]): Promise<void> {
+export async function writeExposures(tx: Queryable, rows: readonly ExposureRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await q.query(EXPOSURES_INSERT, exposureParams(rows));
+  await lockAggregates(tx, 'exclusive');
+  const batch = JSON.stringify(
+    rows.map((r) => ({ experiment_id: r.experimentId, unit_id: r.unitId, variant: r.variant, holdout: r.holdout, first_exposed_at: r.at.toISOString(), segments: r.segments })),
+  );
+  await tx.query(CELLS_INSERT, [batch]);
+  const { rows: changed } = await tx.query<{ experiment_id: number; unit_id: string }>(EXPOSURES_UPSERT, [batch]);
+  await recomputeUnits(
+    tx,
+    changed.map((r) => ({ experimentId: r.experiment_id, unitId: r.unit_id })),
+  );
 }
 
 /**
- * A batch from /v1/assign's queue: committed without waiting for the WAL flush. Those
+ * A batch from /v1/assign's queue, committed without waiting for the WAL flush. Those
  * exposures are already documented as lost on a crash within the flush interval; sparing
  * the flush wait is what lets the embedded database keep up with new visitors.
  */
@@ -30,26 +43,24 @@ export async function insertExposureBatch(db: Db, rows: readonly ExposureRow[]):
   if (rows.length === 0) return;
   await db.transaction(async (tx) => {
     await tx.query('SET LOCAL synchronous_commit = off');
-    await tx.query(EXPOSURES_INSERT, exposureParams(rows));
+    await writeExposures(tx, rows);
   });
 }
 
-const EXPOSURES_INSERT = `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::jsonb[])
-     ON CONFLICT (experiment_id, unit_id) DO UPDATE
-        SET first_exposed_at = excluded.first_exposed_at, segments = excluded.segments
-      WHERE excluded.first_exposed_at < exposures.first_exposed_at`;
+/** Each new arm and combination of segment values gets its cell. */
+const CELLS_INSERT = `INSERT INTO cells (experiment_id, variant, holdout, segments)
+     SELECT DISTINCT experiment_id, variant, holdout, segments
+       FROM json_to_recordset($1::json) AS t(experiment_id int, variant text, holdout bool, segments jsonb)
+     ON CONFLICT (experiment_id, variant, holdout, segments) DO NOTHING`;
 
-function exposureParams(rows: readonly ExposureRow[]): unknown[] {
-  return [
-    rows.map((r) => r.experimentId),
-      rows.map((r) => r.unitId),
-      rows.map((r) => r.variant),
-      rows.map((r) => r.holdout),
-      rows.map((r) => r.at.toISOString()),
-    rows.map((r) => JSON.stringify(r.segments)),
-  ];
-}
+const EXPOSURES_UPSERT = `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, cell)
+     SELECT t.experiment_id, t.unit_id, t.variant, t.holdout, t.first_exposed_at, t.segments, c.id
+       FROM json_to_recordset($1::json) AS t(experiment_id int, unit_id text, variant text, holdout bool, first_exposed_at timestamptz, segments jsonb)
+       JOIN cells c ON c.experiment_id = t.experiment_id AND c.variant = t.variant AND c.holdout = t.holdout AND c.segments = t.segments
+     ON CONFLICT (experiment_id, unit_id) DO UPDATE
+        SET first_exposed_at = excluded.first_exposed_at, segments = excluded.segments, cell = excluded.cell
+      WHERE excluded.first_exposed_at < exposures.first_exposed_at
+     RETURNING experiment_id, unit_id`;
 
 /** Exposed units of experiments, newest first (to warm the in-process exposure cache). */
 export async function recentExposures(

@@ -32,7 +32,7 @@ describe('creating experiments', () => {
       startedAt: null,
     });
     expect(res.body.variants[1]).toEqual({ key: 'personalized', name: 'Recently viewed', weight: 1, control: false });
-    expect(res.body.metrics[0]).toEqual({ key: 'purchase', name: 'purchase', type: 'binary', direction: 'increase', role: 'primary' });
+    expect(res.body.metrics[0]).toEqual({ key: 'purchase', name: 'purchase', type: 'binary', event: 'purchase', direction: 'increase', role: 'primary' });
     const got = await world.api.get('/v1/experiments/hero-banner-reco').set(admin).expect(200);
     expect(got.body).toEqual(res.body);
     expect(got.headers.etag).toBe('"1"');

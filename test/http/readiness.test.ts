@@ -41,6 +41,17 @@ onServers('when a dependency goes down', () => {
     await world.api.get('/readyz').expect(200);
     await world.api.post('/v1/experiments').set(bearer(world.adminKey)).send(experimentBody()).expect(201);
   });
+
+  test('events while the database is down: 503 with Retry-After and nothing stored; the retry is accepted', async () => {
+    const events = Array.from({ length: 50 }, (_, i) => ({ type: 'conversion', eventId: `down-${i}`, unitId: `u-${i}`, event: 'purchase' }));
+    pgProxy.cut();
+    const down = await world.api.post('/v1/events').set(bearer(world.adminKey)).send({ events });
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBeDefined();
+    pgProxy.restore();
+    const retry = await world.api.post('/v1/events').set(bearer(world.adminKey)).send({ events }).expect(200);
+    expect(retry.body).toEqual({ accepted: 50, duplicates: 0, rejected: [] });
+  });
 });
 
 const withRedis = backend === 'postgres' && process.env.REDIS_URL ? describe : describe.skip;

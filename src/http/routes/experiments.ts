@@ -65,6 +65,14 @@ export function experimentsRouter(rt: Runtime): Router {
     });
   }
 
+  router.get('/v1/experiments/:key/counts', async (req, res) => {
+    res.json(await rt.unitData.counts(String(req.params.key)));
+  });
+
+  router.post('/v1/experiments/:key/reaggregate', async (req, res) => {
+    res.json(await rt.unitData.reaggregate(actor(res), String(req.params.key)));
+  });
+
   router.get('/v1/experiments/:key/history', async (req, res) => {
     res.json({ items: await experiments.history(String(req.params.key)) });
   });

@@ -1,0 +1,137 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { freePort, load, machine, reachable, startProcess, stopProcess, waitFor } from './lib';
+
+/**
+ * npm run bench:events: sustained HTTP ingestion of conversion events in batches of 500
+ * against PostgreSQL, attribution on (100,000 exposed units, two metrics on the event),
+ * and in the same run a COPY of the same number of rows into a scratch table shaped like
+ * `events` (same keys and index): the database's own ceiling on this machine.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const BATCH = 500;
+const UNITS = 100_000;
+const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN = 'bench-admin-key-0123456789';
+const MAIN = `${__dirname}/../src/main.js`;
+
+// wrk: each request builds 500 conversions with ids unique per connection and request.
+const luaBody = `(function()
+  counter = (counter or 0) + 1
+  local parts = {}
+  for i = 1, ${BATCH} do
+    parts[i] = string.format('{"type":"conversion","eventId":"%s-%d-%d","unitId":"unit-%d","event":"order","value":%d}', prefix, counter, i, math.random(1, ${UNITS}), math.random(5, 80))
+  end
+  return '{"events":[' .. table.concat(parts, ",") .. ']}'
+end)()`;
+let jsCounter = 0;
+const jsBody = () => {
+  const c = ++jsCounter;
+  const events = Array.from({ length: BATCH }, (_, i) => ({ type: 'conversion', eventId: `js-${process.pid}-${c}-${i}`, unitId: `unit-${1 + Math.floor(Math.random() * UNITS)}`, event: 'order', value: 5 + Math.floor(Math.random() * 75) }));
+  return JSON.stringify({ events });
+};
+
+async function copyRows(client: Client, table: string, rows: number, line: (i: number) => string) {
+  let i = 0;
+  const source = new Readable({
+    read() {
+      let chunk = '';
+      for (let k = 0; k < 10_000 && i < rows; k++, i++) chunk += line(i);
+      this.push(chunk || null);
+    },
+  });
+  await pipeline(source, client.query(copyFrom(`COPY ${table} FROM STDIN`)));
+}
+
+async function main() {
+  if (!(await reachable(PG))) throw new Error(`PostgreSQL is not reachable at ${PG}; bench:events measures the server backend`);
+  const name = `verdict_bench_events_${process.pid}`;
+  const admin = new Client({ connectionString: PG });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(PG);
+  url.pathname = `/${name}`;
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: ADMIN, DATABASE_URL: url.toString(), REDIS_URL: (await reachable(REDIS)) ? REDIS : '', REDIS_PREFIX: `${name}:` };
+  const server = startProcess([...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], env);
+  const db = new Client({ connectionString: url.toString() });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/readyz`);
+    const h = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
+    const experiment = {
+      key: 'bench-events',
+      name: 'Bench events',
+      tactic: 'bench',
+      variants: [
+        { key: 'control', name: 'Control', weight: 1, control: true },
+        { key: 'personalized', name: 'Personalized', weight: 1 },
+      ],
+      metrics: [
+        { key: 'buyer', type: 'binary', event: 'order', role: 'primary' },
+        { key: 'revenue', type: 'revenue', event: 'order' },
+      ],
+      segments: ['device'],
+    };
+    await fetch(`http://127.0.0.1:${port}/v1/experiments`, { method: 'POST', headers: h, body: JSON.stringify(experiment) });
+    await fetch(`http://127.0.0.1:${port}/v1/experiments/bench-events/start`, { method: 'POST', headers: h });
+    await db.connect();
+    const { rows } = await db.query<{ id: number }>(`UPDATE experiments SET started_at = now() - interval '2 hours' WHERE key = 'bench-events' RETURNING id`);
+    const exposedAt = new Date(Date.now() - 3600_000).toISOString();
+    const cells = new Map<string, number>();
+    for (const variant of ['control', 'personalized']) {
+      for (const device of ['mobile', 'desktop']) {
+        const { rows: c } = await db.query<{ id: number }>(
+          `INSERT INTO cells (experiment_id, variant, holdout, segments) VALUES ($1, $2, false, $3) RETURNING id`,
+          [rows[0].id, variant, JSON.stringify({ device })],
+        );
+        cells.set(`${variant}|${device}`, c[0].id);
+      }
+    }
+    await copyRows(db, 'exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, cell)', UNITS, (i) => {
+      const variant = i % 2 ? 'personalized' : 'control';
+      const device = i % 3 ? 'mobile' : 'desktop';
+      return `${rows[0].id}\tunit-${i + 1}\t${variant}\tf\t${exposedAt}\t{"device": "${device}"}\t${cells.get(`${variant}|${device}`)}\n`;
+    });
+    await db.query('ANALYZE');
+    console.error(`bench:events: ${UNITS.toLocaleString('en')} exposed units; ${SECONDS} s of batches of ${BATCH}, ${CONNECTIONS} connections`);
+
+    const target = `http://127.0.0.1:${port}/v1/events`;
+    const headers = { Authorization: `Bearer ${ADMIN}` };
+    await load({ url: target, headers, luaBody: luaBody.replace('prefix', '"warm"'), jsBody, seconds: 3, connections: CONNECTIONS });
+    const before = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0].n);
+    const started = Date.now();
+    const r = await load({ url: target, headers, luaBody: luaBody.replace('prefix', '"run-" .. tostring(math.random(1, 2147483647))'), jsBody, seconds: SECONDS, connections: CONNECTIONS });
+    const elapsed = (Date.now() - started) / 1000;
+    const stored = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0].n) - before;
+    const apiRate = stored / elapsed;
+    const attributed = (await db.query<{ n: string }>('SELECT sum(count) AS n FROM unit_metrics')).rows[0].n;
+
+    // The ceiling: COPY as many rows into a scratch copy of the events table.
+    await db.query('CREATE TABLE scratch_events (LIKE events INCLUDING ALL)');
+    const copyStarted = Date.now();
+    const now = new Date().toISOString();
+    await copyRows(db, 'scratch_events (event_id, unit_id, kind, name, value, occurred_at)', stored, (i) => `copy-${i}\tunit-${1 + (i % UNITS)}\tconversion\torder\t${5 + (i % 75)}\t${now}\n`);
+    const copyRate = stored / ((Date.now() - copyStarted) / 1000);
+
+    console.log(`\nPOST /v1/events, ${new Date().toISOString().slice(0, 10)}, ${machine()}`);
+    console.log(`PostgreSQL ${(await db.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version}, ${r.tool}, ${CONNECTIONS} connections, batches of ${BATCH}, ${SECONDS} s, attribution on (${UNITS.toLocaleString('en')} exposed units, 2 metrics on the event)\n`);
+    console.log('| path | events/s | vs COPY | notes |');
+    console.log('| --- | ---: | ---: | --- |');
+    console.log(`| POST /v1/events | ${Math.round(apiRate).toLocaleString('en')} | ${((100 * apiRate) / copyRate).toFixed(0)} % | ${stored.toLocaleString('en')} events stored, ${Number(attributed).toLocaleString('en')} attributions; p50 ${r.p50ms.toFixed(1)} ms, p99 ${r.p99ms.toFixed(1)} ms per batch; ${r.errors} errors |`);
+    console.log(`| COPY into a scratch events table | ${Math.round(copyRate).toLocaleString('en')} | 100 % | the same number of rows, same keys and index |`);
+  } finally {
+    await db.end().catch(() => undefined);
+    await stopProcess(server);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { notFound } from '../errors';
+import type { Experiment } from '../experiments/model';
+import { buildCounts, metricPlan, type Counts } from '../results/counts';
+import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregates';
+import { appendAudit } from '../store/audit';
+import type { Cache } from '../store/cache';
+import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/counts';
+import type { Db } from '../store/db';
+import { findExperiment } from '../store/experiments';
+import type { ExposureRecorder } from './exposures';
+import { exposureKey } from './exposures';
+
+/**
+ * What is stored about units, read and removed: raw counts per experiment, re-aggregation
+ * from the raw events, and erasure of a unit everywhere (right to erasure).
+ */
+export const ERASED_CHANNEL = 'units:erased';
+
+export interface UnitData {
+  counts(key: string): Promise<Counts>;
+  reaggregate(actor: string, key: string): Promise<{ experiment: string; rows: number }>;
+  erase(actor: string, unitId: string): Promise<{ unitId: string; exposures: number; events: number; aggregates: number }>;
+  close(): Promise<void>;
+}
+
+/** The audit log keeps a hash of an erased unit id, never the id itself. */
+export const unitHash = (unitId: string) => createHash('sha256').update(unitId).digest('hex').slice(0, 16);
+
+export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRecorder, experimentIds: () => number[]): Promise<UnitData> {
+  async function experiment(key: string) {
+    const e = await findExperiment(db, key);
+    if (!e) throw notFound(`no experiment with key "${key}"`);
+    return e;
+  }
+  // Erasures on other instances: drop what this one holds of the unit (queued exposures, marks).
+  const unsubscribe = await cache.subscribe(ERASED_CHANNEL, (unitId) => recorder.forget(experimentIds(), unitId));
+
+  return {
+    async counts(key) {
+      const e = await experiment(key);
+      return countsOf(db, e);
+    },
+    async reaggregate(actor, key) {
+      const e = await experiment(key);
+      const rows = await db.transaction(async (tx) => {
+        await lockAggregates(tx, 'exclusive');
+        const n = await rebuildExperiment(tx, e.id);
+        await appendAudit(tx, { actor, action: 'reaggregate', experimentKey: key, details: { rows: n } });
+        return n;
+      });
+      return { experiment: key, rows };
+    },
+    async erase(actor, unitId) {
+      // First forget what is queued here, so a pending exposure cannot bring the unit back.
+      recorder.forget(experimentIds(), unitId);
+      const erased = await db.transaction(async (tx) => {
+        await lockAggregates(tx, 'exclusive');
+        const result = await eraseUnit(tx, unitId);
+        await appendAudit(tx, {
+          actor,
+          action: 'unit.erase',
+          experimentKey: null,
+          details: { unitHash: unitHash(unitId), exposures: result.exposures, events: result.events, aggregates: result.aggregates },
+        });
+        return result;
+      });
+      for (const id of new Set([...erased.experimentIds, ...experimentIds()])) await cache.del(exposureKey(id, unitId));
+      await cache.publish(ERASED_CHANNEL, unitId);
+      return { unitId, exposures: erased.exposures, events: erased.events, aggregates: erased.aggregates };
+    },
+    close: unsubscribe,
+  };
+}
+
+export async function countsOf(db: Db, e: Experiment & { id: number }, now = new Date()): Promise<Counts> {
+  const { counting, ratios } = metricPlan(e);
+  // Independent reads: on PostgreSQL they run at once on separate connections.
+  const ids = await streamIds(db, e.id);
+  const [cells, units, streams, ...cross] = await Promise.all([
+    experimentCells(db, e.id),
+    unitCounts(db, e.id),
+    streamCounts(db, e.id, ids, counting, ratios),
+    ...ratios.filter((r) => r.numerator.stream !== r.denominator.stream).map((r) => crossSums(db, e.id, ids, r)),
+  ]);
+  return buildCounts(e, { cells, units, streams, cross: cross.flat() }, now);
+}
