@@ -50,7 +50,7 @@ async function main() {
   const url = new URL(PG);
   url.pathname = `/${name}`;
   const port = await freePort();
-  const server = startProcess([MAIN], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: ADMIN, DATABASE_URL: url.toString(), REDIS_URL: '' });
+  const server = startProcess([MAIN], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: ADMIN, DATABASE_URL: url.toString(), REDIS_URL: '', RESULTS_CACHE_SECONDS: '0' });
   const db = new Client({ connectionString: url.toString() });
   const base = `http://127.0.0.1:${port}`;
   const h = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };

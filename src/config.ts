@@ -23,6 +23,8 @@ export interface Config {
   holdoutSalt: string;
   /** Exposures from /v1/assign are written in batches, at least this often. */
   exposureFlushMs: number;
+  /** How long computed counts are reused per experiment version. */
+  resultsCacheSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -72,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     holdoutShare: share(env, 'HOLDOUT_SHARE', 0),
     holdoutSalt: holdoutSalt(env),
     exposureFlushMs: int(env, 'EXPOSURE_FLUSH_MS', 1000, 10, 60_000),
+    resultsCacheSeconds: int(env, 'RESULTS_CACHE_SECONDS', 5, 0, 3600),
   };
 }

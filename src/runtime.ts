@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { createExposureRecorder, type ExposureRecorder } from './events/exposures';
 import { createIngestor, type Ingestor } from './events/ingest';
 import { createUnitData, type UnitData } from './events/service';
+import { createResultsService, type ResultsService } from './results/service';
 import { createAssigner, type Assigner } from './experiments/assigner';
 import { createRegistry, type Registry } from './experiments/registry';
 import { createExperimentService, type ExperimentService } from './experiments/service';
@@ -39,6 +40,7 @@ export interface Runtime {
   assigner: Assigner;
   ingestor: Ingestor;
   unitData: UnitData;
+  results: ResultsService;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
       assigner,
       ingestor,
       unitData,
+      results: createResultsService(db, config.resultsCacheSeconds),
       async close() {
         await exposures.close();
         await unitData.close();

@@ -376,6 +376,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experiments/{key}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Lift, confidence intervals and p-values per metric, variant and segment value.
+         * @description Scope `read`. For every metric (or `?metric=`), an `overall` block and one block per
+         *     value of every segment attribute (or `?segment=`), each with the variants and their
+         *     comparisons against the control; plus the sample ratio mismatch check, the power
+         *     calculation, and for multivariate experiments the factors' main effects and two-way
+         *     interactions. See "How results are computed" in the README. Computed from the per-unit
+         *     aggregates and cached for a few seconds per experiment.
+         */
+        get: operations["getExperimentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/experiments/{key}/reaggregate": {
         parameters: {
             query?: never;
@@ -594,6 +621,16 @@ export interface components {
             layer?: components["schemas"]["LayerSlice"] | null;
             /** @description Units in the global holdout get the control and are recorded as holdout (default true). */
             respectsHoldout?: boolean;
+            /**
+             * @description sequential (default): always-valid confidence sequences, safe to check on every build;
+             *     fixed: classic fixed-horizon tests, valid only when read once at the planned sample size.
+             * @enum {string}
+             */
+            analysis?: "sequential" | "fixed";
+            /** @description Units planned in total across variants; tunes the sequential analysis (default 10,000). */
+            plannedSampleSize?: number;
+            /** @description Relative effect the power calculation targets (default 0.05, i.e. 5 %). */
+            minDetectableEffect?: number;
             /** @description QA: unit ids forced into a variant (`{ "qa-anna": "personalized" }`); never counted in results. */
             overrides?: {
                 [key: string]: components["schemas"]["VariantKey"];
@@ -637,6 +674,9 @@ export interface components {
             layer?: components["schemas"]["ExperimentFields"]["layer"];
             respectsHoldout?: components["schemas"]["ExperimentFields"]["respectsHoldout"];
             overrides?: components["schemas"]["ExperimentFields"]["overrides"];
+            analysis?: components["schemas"]["ExperimentFields"]["analysis"];
+            plannedSampleSize?: components["schemas"]["ExperimentFields"]["plannedSampleSize"];
+            minDetectableEffect?: components["schemas"]["ExperimentFields"]["minDetectableEffect"];
         };
         ExperimentUpdate: components["schemas"]["ExperimentFields"];
         Experiment: {
@@ -667,6 +707,10 @@ export interface components {
             overrides: {
                 [key: string]: string;
             };
+            /** @enum {string} */
+            analysis: "sequential" | "fixed";
+            plannedSampleSize: number | null;
+            minDetectableEffect: number;
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -823,6 +867,139 @@ export interface components {
                 value: string | null;
                 variants: components["schemas"]["VariantCounts"][];
             }[];
+        };
+        Interval: number[];
+        /** @description Sample ratio mismatch, a chi-square goodness-of-fit test of units per variant against the weights. */
+        Srm: {
+            pValue: number;
+            /** @description p < threshold: the split is not what the weights say; do not trust the results. */
+            mismatch: boolean;
+            threshold: number;
+            chiSquare: number | null;
+            reason?: string;
+            observed: {
+                variant: string;
+                units: number;
+                expectedShare: number;
+            }[];
+        };
+        ArmResult: {
+            variant: string;
+            units: number;
+            /** @description The metric for this arm: rate, mean per unit, or ratio of sums. */
+            value: number | null;
+            se: number | null;
+            converters?: number;
+            rate?: number | null;
+            sum?: number;
+            mean?: number | null;
+            numerator?: number;
+            denominator?: number;
+        };
+        ComparisonResult: {
+            variant: string;
+            control: string;
+            absolute: {
+                estimate: number | null;
+                se?: number | null;
+                ci: components["schemas"]["Interval"] | null;
+            };
+            relative: {
+                estimate: number | null;
+                /** @description Fieller's interval; null when unbounded (control not distinguishable from zero), with `reason`. */
+                ci: components["schemas"]["Interval"] | null;
+                reason?: string;
+            };
+            /** @description Two-sided; always-valid under sequential analysis. Null below the minimum data. */
+            pValue: number | null;
+            /** @description Holm across arms (overall), Benjamini-Hochberg across segment values and arms (segments). */
+            pValueAdjusted: number | null;
+            /** @description pValueAdjusted < alpha, with enough data. */
+            significant: boolean;
+            /** @description When significant: whether the treatment moved the metric in its good direction. */
+            better?: boolean | null;
+            /** @description Posterior probability that the treatment is better (in the metric's good direction). */
+            chanceToBeatControl: number | null;
+            expectedLoss?: {
+                /** @description Expected loss of shipping the treatment, in the metric's units. */
+                treatment: number;
+                /** @description Expected loss of keeping the control. */
+                control: number;
+            } | null;
+            statistic?: number | null;
+            df?: number | null;
+            criticalValue?: number | null;
+            /** @description Whether the minimum data rule is met; below it no p-value is shown. */
+            enoughData: boolean;
+            warnings: string[];
+            reason?: string;
+        };
+        ResultBlock: {
+            attribute?: string;
+            value?: string | null;
+            variants: components["schemas"]["ArmResult"][];
+            comparisons: components["schemas"]["ComparisonResult"][];
+            srm?: components["schemas"]["Srm"];
+        };
+        FactorEffect: {
+            factors: string[];
+            levels: string[];
+            baselines: string[];
+            estimate: number;
+            se: number;
+            ci: components["schemas"]["Interval"] | null;
+            statistic?: number | null;
+            pValue: number | null;
+            reason?: string;
+        };
+        Power: {
+            /** @description Relative minimum detectable effect. */
+            mde: number;
+            power: number;
+            /** @description Units each arm needs to detect the MDE at alpha with this power, given the control's rate or variance. */
+            unitsPerArm: number | null;
+            /** @description Units in the smallest arm now. */
+            currentUnitsPerArm: number;
+            moreUnitsPerArm: number | null;
+            reason?: string;
+        };
+        MetricResults: {
+            key: string;
+            name: string;
+            /** @enum {string} */
+            type: "binary" | "count" | "revenue" | "ratio";
+            /** @enum {string} */
+            direction: "increase" | "decrease";
+            /** @enum {string} */
+            role: "primary" | "secondary" | "guardrail";
+            overall: components["schemas"]["ResultBlock"];
+            segments: components["schemas"]["ResultBlock"][];
+            power: components["schemas"]["Power"];
+            /** @description Multivariate experiments, the main effect of each factor level against the factor's first level. */
+            factors?: components["schemas"]["FactorEffect"][];
+            /** @description Multivariate experiments, every two-way interaction (difference in differences). */
+            interactions?: components["schemas"]["FactorEffect"][];
+        };
+        Results: {
+            experiment: string;
+            status: components["schemas"]["ExperimentStatus"];
+            /** Format: date-time */
+            computedAt: string;
+            /** @enum {string} */
+            analysis: "sequential" | "fixed";
+            alpha: number;
+            /** @description N* of the sequential analysis. */
+            plannedSampleSize: number;
+            minimumData: {
+                unitsPerArm: number;
+                converters: number;
+                rule: string;
+            };
+            srm: components["schemas"]["Srm"];
+            holdout: {
+                units: number;
+            } | null;
+            metrics: components["schemas"]["MetricResults"][];
         };
         /** @enum {string} */
         Scope: "assign" | "read" | "admin";
@@ -1433,6 +1610,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Counts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getExperimentResults: {
+        parameters: {
+            query?: {
+                metric?: components["schemas"]["Slug"];
+                segment?: string;
+            };
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Results"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,24 +1,20 @@
 import { createHash } from 'node:crypto';
 import { notFound } from '../errors';
-import type { Experiment } from '../experiments/model';
-import { buildCounts, metricPlan, type Counts } from '../results/counts';
 import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregates';
 import { appendAudit } from '../store/audit';
 import type { Cache } from '../store/cache';
-import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/counts';
 import type { Db } from '../store/db';
 import { findExperiment } from '../store/experiments';
 import type { ExposureRecorder } from './exposures';
 import { exposureKey } from './exposures';
 
 /**
- * What is stored about units, read and removed: raw counts per experiment, re-aggregation
- * from the raw events, and erasure of a unit everywhere (right to erasure).
+ * What is stored about units, rebuilt and removed: re-aggregation from the raw events, and
+ * erasure of a unit everywhere (right to erasure).
  */
 export const ERASED_CHANNEL = 'units:erased';
 
 export interface UnitData {
-  counts(key: string): Promise<Counts>;
   reaggregate(actor: string, key: string): Promise<{ experiment: string; rows: number }>;
   erase(actor: string, unitId: string): Promise<{ unitId: string; exposures: number; events: number; aggregates: number }>;
   close(): Promise<void>;
@@ -37,10 +33,6 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
   const unsubscribe = await cache.subscribe(ERASED_CHANNEL, (unitId) => recorder.forget(experimentIds(), unitId));
 
   return {
-    async counts(key) {
-      const e = await experiment(key);
-      return countsOf(db, e);
-    },
     async reaggregate(actor, key) {
       const e = await experiment(key);
       const rows = await db.transaction(async (tx) => {
@@ -71,17 +63,4 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
     },
     close: unsubscribe,
   };
-}
-
-export async function countsOf(db: Db, e: Experiment & { id: number }, now = new Date()): Promise<Counts> {
-  const { counting, ratios } = metricPlan(e);
-  // Independent reads: on PostgreSQL they run at once on separate connections.
-  const ids = await streamIds(db, e.id);
-  const [cells, units, streams, ...cross] = await Promise.all([
-    experimentCells(db, e.id),
-    unitCounts(db, e.id),
-    streamCounts(db, e.id, ids, counting, ratios),
-    ...ratios.filter((r) => r.numerator.stream !== r.denominator.stream).map((r) => crossSums(db, e.id, ids, r)),
-  ]);
-  return buildCounts(e, { cells, units, streams, cross: cross.flat() }, now);
 }

@@ -19,7 +19,22 @@ export type Factor = Schemas['Factor'];
 /** Everything a client sets except the key and the tactic (which have columns of their own). */
 export type Definition = Pick<
   Experiment,
-  'name' | 'hypothesis' | 'variants' | 'factors' | 'metrics' | 'segments' | 'coverage' | 'targeting' | 'alpha' | 'salt' | 'layer' | 'respectsHoldout' | 'overrides'
+  | 'name'
+  | 'hypothesis'
+  | 'variants'
+  | 'factors'
+  | 'metrics'
+  | 'segments'
+  | 'coverage'
+  | 'targeting'
+  | 'alpha'
+  | 'salt'
+  | 'layer'
+  | 'respectsHoldout'
+  | 'overrides'
+  | 'analysis'
+  | 'plannedSampleSize'
+  | 'minDetectableEffect'
 >;
 
 export const DEFINITION_FIELDS: readonly (keyof Definition)[] = [
@@ -36,9 +51,13 @@ export const DEFINITION_FIELDS: readonly (keyof Definition)[] = [
   'layer',
   'respectsHoldout',
   'overrides',
+  'analysis',
+  'plannedSampleSize',
+  'minDetectableEffect',
 ];
 
 export const DEFAULT_ALPHA = 0.05;
+export const DEFAULT_MDE = 0.05;
 
 const withPointers = (errors: PathError[]): FieldError[] => errors.map((e) => ({ field: pointerFromPath(e.path), message: e.message }));
 
@@ -131,6 +150,9 @@ export function definitionFromCreate(input: ExperimentCreate): Built {
       layer: input.layer ?? null,
       respectsHoldout: input.respectsHoldout ?? true,
       overrides: input.overrides ?? {},
+      analysis: input.analysis ?? 'sequential',
+      plannedSampleSize: input.plannedSampleSize ?? null,
+      minDetectableEffect: input.minDetectableEffect ?? DEFAULT_MDE,
     },
   };
 }
@@ -158,6 +180,9 @@ export function applyUpdate(current: Definition, patch: ExperimentUpdate): Built
       layer: patch.layer === undefined ? current.layer : patch.layer,
       respectsHoldout: patch.respectsHoldout ?? current.respectsHoldout,
       overrides: patch.overrides ?? current.overrides,
+      analysis: patch.analysis ?? current.analysis,
+      plannedSampleSize: patch.plannedSampleSize ?? current.plannedSampleSize,
+      minDetectableEffect: patch.minDetectableEffect ?? current.minDetectableEffect,
     },
   };
 }

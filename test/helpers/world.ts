@@ -85,6 +85,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     holdoutShare: 0,
     holdoutSalt: 'verdict-holdout',
     exposureFlushMs: 50,
+    resultsCacheSeconds: 0,
     ...overrides,
   };
 }

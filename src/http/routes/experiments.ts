@@ -66,7 +66,12 @@ export function experimentsRouter(rt: Runtime): Router {
   }
 
   router.get('/v1/experiments/:key/counts', async (req, res) => {
-    res.json(await rt.unitData.counts(String(req.params.key)));
+    res.json(await rt.results.counts(String(req.params.key)));
+  });
+
+  router.get('/v1/experiments/:key/results', async (req, res) => {
+    const q = locals(res).query as { metric?: string; segment?: string };
+    res.json(await rt.results.results(String(req.params.key), { metric: q.metric, segment: q.segment }));
   });
 
   router.post('/v1/experiments/:key/reaggregate', async (req, res) => {
