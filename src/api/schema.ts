@@ -387,7 +387,7 @@ export interface paths {
         };
         /**
          * Lift, confidence intervals and p-values per metric, variant and segment value.
-         * @description Scope `read`. For every metric (or `?metric=`), an `overall` block and one block per
+         * @description Scope `read`. `Accept: text/csv` answers the same as CSV. For every metric (or `?metric=`), an `overall` block and one block per
          *     value of every segment attribute (or `?segment=`), each with the variants and their
          *     comparisons against the control; plus the sample ratio mismatch check, the power
          *     calculation, and for multivariate experiments the factors' main effects and two-way
@@ -395,6 +395,82 @@ export interface paths {
          *     aggregates and cached for a few seconds per experiment.
          */
         get: operations["getExperimentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{key}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * May this personalization roll out? ship, continue, rollback or invalid, with reasons.
+         * @description Scope `read`. The decision CI gates a rollout on (`verdict check`):
+         *     - `invalid`: the data cannot be trusted (sample ratio mismatch, no exposures, or below
+         *       the minimum data rule): do not decide on it;
+         *     - `rollback`: a guardrail metric moved significantly in its bad direction, or the
+         *       primary metric is significantly worse;
+         *     - `ship`: the primary metric is significantly better (adjusted p-value, with the
+         *       experiment's analysis), the lower bound of its relative interval is at least
+         *       `minLift` when given, no guardrail is significantly harmed, and the experiment has
+         *       run at least `minDays`;
+         *     - `continue`: none of these yet; the reasons say roughly how many more units it needs.
+         */
+        get: operations["getExperimentDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tactics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The personalization tactics, with how many experiments validate each. */
+        get: operations["listTactics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tactics/{tactic}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tactic: components["schemas"]["Slug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Which tactics work, and for whom: win rates per primary metric and per segment, and the pooled lift.
+         * @description Scope `read`. Per primary metric used by the tactic's experiments: each experiment with
+         *     its current decision; the win rate wins / (wins + losses + inconclusive) (a win is a
+         *     `ship` decision, a loss a `rollback`, inconclusive a completed experiment with neither;
+         *     running `continue` and `invalid` experiments are listed, not counted); the same per
+         *     segment value; and the lift pooled across experiments on the log scale, fixed effect
+         *     and DerSimonian-Laird random effects, with the heterogeneity I². `Accept: text/csv`
+         *     answers the same as CSV.
+         */
+        get: operations["getTacticScorecard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1001,6 +1077,122 @@ export interface components {
             } | null;
             metrics: components["schemas"]["MetricResults"][];
         };
+        /** @description The comparison a decision rests on, for one metric and one treatment arm. */
+        DecisionComparison: {
+            metric: string;
+            /** @enum {string} */
+            role: "primary" | "secondary" | "guardrail";
+            /** @enum {string} */
+            direction: "increase" | "decrease";
+            variant: string;
+            control: string;
+            enoughData: boolean;
+            significant: boolean;
+            better: boolean | null;
+            pValue: number | null;
+            pValueAdjusted: number | null;
+            absolute: {
+                estimate: number | null;
+                ci: components["schemas"]["Interval"] | null;
+            };
+            relative: {
+                estimate: number | null;
+                ci: components["schemas"]["Interval"] | null;
+            };
+            chanceToBeatControl?: number | null;
+        };
+        Decision: {
+            experiment: string;
+            /** @enum {string} */
+            decision: "ship" | "continue" | "rollback" | "invalid";
+            /** @description Sentences a person can act on, with the numbers in them. */
+            reasons: string[];
+            /** @description The metric decided on. */
+            metric: string;
+            /** @description The arm to ship (ship) or to stop (rollback). */
+            variant: string | null;
+            /** @description The decided metric's comparison for every treatment arm. */
+            primary: components["schemas"]["DecisionComparison"][];
+            guardrails: components["schemas"]["DecisionComparison"][];
+            srm: components["schemas"]["Srm"];
+            power: components["schemas"]["Power"];
+            /** @enum {string} */
+            analysis: "sequential" | "fixed";
+            alpha: number;
+            minLift: number | null;
+            minDays: number;
+            daysRunning: number;
+            /** Format: date-time */
+            checkedAt: string;
+        };
+        TacticSummary: {
+            tactic: string;
+            experiments: number;
+            byStatus: {
+                [key: string]: number;
+            };
+        };
+        WinRate: {
+            wins: number;
+            losses: number;
+            inconclusive: number;
+            /** @description wins / (wins + losses + inconclusive); null when none is counted. */
+            rate: number | null;
+        };
+        PooledEstimate: {
+            /** @description Pooled relative lift, exp(log estimate) - 1. */
+            lift: number;
+            ci: components["schemas"]["Interval"];
+            logEstimate: number;
+            se: number;
+            pValue?: number | null;
+        };
+        Pooled: {
+            /** @description Experiments pooled (enough data, no sample ratio mismatch, a defined lift). */
+            experiments: number;
+            fixed: components["schemas"]["PooledEstimate"];
+            random: components["schemas"]["PooledEstimate"];
+            /** @description Cochran's Q. */
+            q: number;
+            /** @description Between-experiment variance (DerSimonian-Laird). */
+            tau2: number;
+            /** @description Share of the variation that is heterogeneity, 0 to 1: high means the tactic works only sometimes. */
+            i2: number;
+        } | null;
+        ScorecardExperiment: {
+            key: string;
+            name: string;
+            status: components["schemas"]["ExperimentStatus"];
+            /** @enum {string} */
+            decision: "ship" | "continue" | "rollback" | "invalid";
+            /** @description Whether it counts in the win rate. */
+            counted: boolean;
+            /** @enum {string|null} */
+            outcome: "win" | "loss" | "inconclusive" | null;
+            variant: string | null;
+            /** @description Relative lift of the primary metric for the arm the decision is about. */
+            lift: number | null;
+            ci: components["schemas"]["Interval"] | null;
+            reasons?: string[];
+        };
+        Scorecard: {
+            tactic: string;
+            /** Format: date-time */
+            checkedAt: string;
+            metrics: {
+                /** @description A primary metric key used by the tactic's experiments. */
+                metric: string;
+                experiments: components["schemas"]["ScorecardExperiment"][];
+                winRate: components["schemas"]["WinRate"];
+                segments: (components["schemas"]["WinRate"] & {
+                    attribute: string;
+                    value: string | null;
+                    /** @description Experiments broken down by this attribute. */
+                    experiments: number;
+                })[];
+                pooled: components["schemas"]["Pooled"];
+            }[];
+        };
         /** @enum {string} */
         Scope: "assign" | "read" | "admin";
         ApiKey: {
@@ -1099,6 +1291,15 @@ export interface components {
         Unavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description None of the media types in Accept can be produced (application/json or text/csv). */
+        NotAcceptable: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -1632,19 +1833,106 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The results. */
+            /** @description The results; with `Accept: text/csv`, one CSV row per metric, segment value and variant with every number of the JSON. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Results"];
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+        };
+    };
+    getExperimentDecision: {
+        parameters: {
+            query?: {
+                /** @description Decide on this metric instead of the experiment's primary one. */
+                metric?: components["schemas"]["Slug"];
+                /** @description Relative lift the interval's lower bound must reach to ship (e.g. 0.02). */
+                minLift?: number;
+                /** @description Days the experiment must have run before it can ship (default 7; full weeks avoid day-of-week effects). */
+                minDays?: number;
+            };
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decision and its reasons. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listTactics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every tactic of a non-archived experiment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TacticSummary"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getTacticScorecard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tactic: components["schemas"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scorecard. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scorecard"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     reaggregateExperiment: {

@@ -9,6 +9,7 @@ import { experimentsRouter } from './routes/experiments';
 import { eventsRouter } from './routes/events';
 import { keysRouter } from './routes/keys';
 import { operationsRouter } from './routes/operations';
+import { tacticsRouter } from './routes/tactics';
 
 /**
  * The express application. Before any router runs, every request is matched against
@@ -84,6 +85,7 @@ export function createApp(rt: Runtime) {
   app.use(experimentsRouter(rt));
   app.use(eventsRouter(rt));
   app.use(keysRouter(rt));
+  app.use(tacticsRouter(rt));
 
   // A documented operation no router answered: a bug, never the client's fault.
   app.use((_req: Request, res: Response) => {

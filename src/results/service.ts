@@ -2,9 +2,11 @@ import { invalid, notFound } from '../errors';
 import type { Experiment } from '../experiments/model';
 import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/counts';
 import type { Db } from '../store/db';
-import { findExperiment } from '../store/experiments';
+import { findExperiment, listExperiments, startedInTactic, tacticSummaries } from '../store/experiments';
 import { computeResults, type ResultOptions, type Results } from './compute';
 import { buildCounts, metricPlan, type Counts } from './counts';
+import { decide, type Decision, type DecisionOptions } from './decision';
+import { scorecard, type Scorecard } from './scorecard';
 
 /**
  * Results of an experiment: counts read from the per-unit aggregates, then the statistics.
@@ -14,6 +16,9 @@ import { buildCounts, metricPlan, type Counts } from './counts';
 export interface ResultsService {
   counts(key: string): Promise<Counts>;
   results(key: string, options?: ResultOptions): Promise<Results>;
+  decision(key: string, options?: DecisionOptions): Promise<Decision>;
+  tactics(): Promise<{ tactic: string; experiments: number; byStatus: Record<string, number> }[]>;
+  scorecard(tactic: string): Promise<Scorecard>;
 }
 
 export async function readCounts(db: Db, e: Experiment & { id: number }, now = new Date()): Promise<Counts> {
@@ -48,15 +53,38 @@ export function createResultsService(db: Db, cacheSeconds: number): ResultsServi
     return counts;
   }
 
+  const checkMetric = (e: Experiment, metric: string | undefined) => {
+    if (metric && !e.metrics.some((m) => m.key === metric)) {
+      throw invalid(`experiment "${e.key}" has no metric "${metric}"`, [{ field: 'query.metric', message: `is not one of ${e.metrics.map((m) => m.key).join(', ')}` }]);
+    }
+  };
+
   return {
     async counts(key) {
       return countsFor(await experiment(key));
     },
+    async decision(key, options = {}) {
+      const e = await experiment(key);
+      checkMetric(e, options.metric);
+      return decide(e, computeResults(e, await countsFor(e)), options);
+    },
+    tactics: () => tacticSummaries(db),
+    async scorecard(tactic) {
+      const experiments = await startedInTactic(db, tactic);
+      if (experiments.length === 0 && (await listExperiments(db, { tactic, limit: 1 })).length === 0) {
+        throw notFound(`no experiment validates tactic "${tactic}"`);
+      }
+      const now = new Date();
+      const scored = [];
+      for (const e of experiments) {
+        const results = computeResults(e, await countsFor(e));
+        scored.push({ experiment: e, results, decision: decide(e, results, { now }) });
+      }
+      return scorecard(tactic, scored, now);
+    },
     async results(key, options = {}) {
       const e = await experiment(key);
-      if (options.metric && !e.metrics.some((m) => m.key === options.metric)) {
-        throw invalid(`experiment "${key}" has no metric "${options.metric}"`, [{ field: 'query.metric', message: `is not one of ${e.metrics.map((m) => m.key).join(', ')}` }]);
-      }
+      checkMetric(e, options.metric);
       if (options.segment && !e.segments.includes(options.segment)) {
         throw invalid(`experiment "${key}" is not broken down by "${options.segment}"`, [
           { field: 'query.segment', message: `is not one of its segments (${e.segments.join(', ') || 'none'})` },

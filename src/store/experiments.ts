@@ -137,3 +137,24 @@ export async function experimentWithSalt(q: Queryable, salt: string, exceptKey: 
   const { rows } = await q.query<{ key: string }>(`SELECT key FROM experiments WHERE definition->>'salt' = $1 AND key <> $2 LIMIT 1`, [salt, exceptKey]);
   return rows[0]?.key ?? null;
 }
+
+/** Experiments of a tactic that have started (they have data to judge), oldest first. */
+export async function startedInTactic(q: Queryable, tactic: string): Promise<ExperimentRow[]> {
+  const { rows } = await q.query<DbRow>(`SELECT ${COLUMNS} FROM experiments WHERE tactic = $1 AND started_at IS NOT NULL ORDER BY id`, [tactic]);
+  return rows.map(toExperiment);
+}
+
+/** Every tactic of a non-archived experiment, with its experiments counted per status. */
+export async function tacticSummaries(q: Queryable): Promise<{ tactic: string; experiments: number; byStatus: Record<string, number> }[]> {
+  const { rows } = await q.query<{ tactic: string; status: string; n: number }>(
+    `SELECT tactic, status, count(*)::int AS n FROM experiments WHERE status <> 'archived' GROUP BY tactic, status ORDER BY tactic, status`,
+  );
+  const out = new Map<string, { tactic: string; experiments: number; byStatus: Record<string, number> }>();
+  for (const r of rows) {
+    const t = out.get(r.tactic) ?? { tactic: r.tactic, experiments: 0, byStatus: {} };
+    t.experiments += r.n;
+    t.byStatus[r.status] = r.n;
+    out.set(r.tactic, t);
+  }
+  return [...out.values()];
+}

@@ -1,3 +1,4 @@
+import { backdateStart } from '../helpers/experiments';
 import { bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 import { HOUR, MIN, at, conversion, counts, eid, exposure, send } from '../helpers/events';
@@ -24,11 +25,7 @@ async function variantOf(key: string, unitId: string, attributes?: Record<string
   return res.body.assignments[0].variant as string;
 }
 
-/** Pretend the experiment started this long ago, so exposures in the past are valid. */
-async function backdateStart(key: string, ms: number) {
-  await world.rt.db.query('UPDATE experiments SET started_at = $2, version = version + 1 WHERE key = $1', [key, new Date(Date.now() - ms)]);
-  await world.rt.registry.reload();
-}
+const backdate = (key: string, ms: number) => backdateStart(world, key, ms);
 
 // Exposure timestamps must not precede the experiment's start: tests expose "now" and convert within minutes after.
 const soon = (min: number) => at(min * MIN);
@@ -96,7 +93,7 @@ describe('attribution', () => {
       ],
     });
     const t0 = Date.now() - 3 * HOUR;
-    await backdateStart(key, 4 * HOUR);
+    await backdate(key, 4 * HOUR);
     await send(world, [exposure('win-1', key, at(0, t0)), conversion('win-1', 'purchase', at(30 * MIN, t0), 10), conversion('win-1', 'purchase', at(90 * MIN, t0), 20)]);
     const c = await counts(world, key);
     expect([c.total('purchase', 'count'), c.total('revenue', 'sum')]).toEqual([1, 10]);
@@ -104,7 +101,7 @@ describe('attribution', () => {
 
   test('conversions after the experiment completed do not count, late-arriving earlier ones do', async () => {
     const key = await running();
-    await backdateStart(key, HOUR);
+    await backdate(key, HOUR);
     expect((await send(world, [exposure('done-1', key, soon(-10))])).body.accepted).toBe(1);
     await world.api.post(`/v1/experiments/${key}/complete`).set(admin).expect(200);
     await send(world, [conversion('done-1', 'revenue', soon(1), 50)]);

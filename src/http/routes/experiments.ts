@@ -5,6 +5,8 @@ import { etagOf } from '../../experiments/service';
 import { invalid } from '../../errors';
 import type { Runtime } from '../../runtime';
 import type { ExperimentRow } from '../../store/experiments';
+import { resultsCsv } from '../../results/csv';
+import { negotiate, sendCsv } from '../csv';
 import { actorOf as actor, locals } from '../locals';
 
 /** /v1/experiments: create, list, read, update, lifecycle transitions, history. */
@@ -71,7 +73,15 @@ export function experimentsRouter(rt: Runtime): Router {
 
   router.get('/v1/experiments/:key/results', async (req, res) => {
     const q = locals(res).query as { metric?: string; segment?: string };
-    res.json(await rt.results.results(String(req.params.key), { metric: q.metric, segment: q.segment }));
+    const format = negotiate(req);
+    const results = await rt.results.results(String(req.params.key), { metric: q.metric, segment: q.segment });
+    if (format === 'csv') sendCsv(res, `${results.experiment}-results.csv`, resultsCsv(results));
+    else res.json(results);
+  });
+
+  router.get('/v1/experiments/:key/decision', async (req, res) => {
+    const q = locals(res).query as { metric?: string; minLift?: number; minDays?: number };
+    res.json(await rt.results.decision(String(req.params.key), { metric: q.metric, minLift: q.minLift, minDays: q.minDays }));
   });
 
   router.post('/v1/experiments/:key/reaggregate', async (req, res) => {

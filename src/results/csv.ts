@@ -1,0 +1,79 @@
+import type { Results } from './compute';
+import type { Scorecard } from './scorecard';
+
+/**
+ * CSV exports (RFC 4180) of results and scorecards, for spreadsheets. Numbers keep full
+ * precision; empty cells are nulls. Text that a spreadsheet would run as a formula (a
+ * segment value like "=HYPERLINK(...)" sent by a storefront) is prefixed with an apostrophe.
+ */
+type Cell = string | number | boolean | null | undefined;
+
+function cell(v: Cell): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function table(header: string[], rows: Cell[][]): string {
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+const RESULT_COLUMNS = [
+  'experiment', 'metric', 'metric_type', 'direction', 'role', 'segment_attribute', 'segment_value', 'variant', 'is_control',
+  'units', 'converters', 'rate', 'mean', 'sum', 'numerator', 'denominator', 'value', 'se',
+  'absolute_estimate', 'absolute_se', 'absolute_ci_low', 'absolute_ci_high', 'relative_estimate', 'relative_ci_low', 'relative_ci_high',
+  'p_value', 'p_value_adjusted', 'significant', 'better', 'chance_to_beat_control', 'expected_loss_treatment', 'expected_loss_control',
+  'statistic', 'df', 'critical_value', 'enough_data', 'srm_p_value', 'srm_mismatch', 'analysis', 'alpha', 'warnings',
+];
+
+/** One row per metric x segment value (overall first) x variant, with every number of the JSON. */
+export function resultsCsv(r: Results): string {
+  const rows: Cell[][] = [];
+  for (const m of r.metrics) {
+    for (const block of [m.overall, ...m.segments]) {
+      for (const v of block.variants) {
+        const c = block.comparisons.find((x) => x.variant === v.variant);
+        const isControl = block.comparisons.length > 0 ? block.comparisons[0].control === v.variant : true;
+        rows.push([
+          r.experiment, m.key, m.type, m.direction, m.role, block.attribute ?? null, block.attribute ? block.value : null, v.variant, isControl,
+          v.units, v.converters, v.rate, v.mean, v.sum, v.numerator, v.denominator, v.value, v.se,
+          c?.absolute.estimate, c?.absolute.se, c?.absolute.ci?.[0], c?.absolute.ci?.[1], c?.relative.estimate, c?.relative.ci?.[0], c?.relative.ci?.[1],
+          c?.pValue, c?.pValueAdjusted, c?.significant, c?.better, c?.chanceToBeatControl, c?.expectedLoss?.treatment, c?.expectedLoss?.control,
+          c?.statistic, c?.df, c?.criticalValue, c?.enoughData, block.srm?.pValue, block.srm?.mismatch, r.analysis, r.alpha, c?.warnings.join(' | '),
+        ]);
+      }
+    }
+  }
+  return table(RESULT_COLUMNS, rows);
+}
+
+/**
+ * The scorecard as two kinds of rows, marked in `row`: `rate` rows (per metric, overall and
+ * per segment value: wins, losses, inconclusive, win rate, and overall the pooled lifts) and
+ * `experiment` rows (each experiment's decision and lift).
+ */
+export function scorecardCsv(s: Scorecard): string {
+  const header = [
+    'tactic', 'metric', 'row', 'segment_attribute', 'segment_value', 'experiment', 'status', 'decision', 'outcome', 'counted', 'variant', 'lift', 'lift_ci_low', 'lift_ci_high',
+    'wins', 'losses', 'inconclusive', 'win_rate', 'experiments', 'pooled_fixed_lift', 'pooled_fixed_ci_low', 'pooled_fixed_ci_high',
+    'pooled_random_lift', 'pooled_random_ci_low', 'pooled_random_ci_high', 'q', 'tau2', 'i2',
+  ];
+  const rows: Cell[][] = [];
+  for (const m of s.metrics) {
+    const p = m.pooled;
+    rows.push([
+      s.tactic, m.metric, 'rate', null, null, null, null, null, null, null, null, null, null, null,
+      m.winRate.wins, m.winRate.losses, m.winRate.inconclusive, m.winRate.rate, m.experiments.length,
+      p?.fixed.lift, p?.fixed.ci[0], p?.fixed.ci[1], p?.random.lift, p?.random.ci[0], p?.random.ci[1], p?.q, p?.tau2, p?.i2,
+    ]);
+    for (const seg of m.segments) {
+      rows.push([s.tactic, m.metric, 'rate', seg.attribute, seg.value, null, null, null, null, null, null, null, null, null, seg.wins, seg.losses, seg.inconclusive, seg.rate, seg.experiments]);
+    }
+    for (const e of m.experiments) {
+      rows.push([s.tactic, m.metric, 'experiment', null, null, e.key, e.status, e.decision, e.outcome, e.counted, e.variant, e.lift, e.ci?.[0], e.ci?.[1]]);
+    }
+  }
+  return table(header, rows);
+}
