@@ -1,0 +1,301 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseCsv } from '../helpers/csv';
+import { runExperiment } from '../helpers/experiments';
+import { uniqueKey } from '../helpers/fixtures';
+import type { ArmPlan } from '../helpers/seed';
+import { freePort } from '../helpers/process';
+import { bearer, startWorld, type World } from '../helpers/world';
+
+/**
+ * The `verdict` command, run as the real binary (bin/verdict.js, as npm links it) against a
+ * running service: its output and exit codes for every decision, results, tactics, keys,
+ * and `apply` creating, updating and refusing.
+ */
+const BIN = path.resolve('bin/verdict.js');
+let world: World;
+let admin: Record<string, string>;
+let readKey: string;
+const dir = mkdtempSync(path.join(tmpdir(), 'verdict-cli-'));
+
+beforeAll(async () => {
+  world = await startWorld();
+  admin = bearer(world.adminKey);
+  readKey = await world.key('read');
+});
+afterAll(() => world.close());
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the binary asynchronously (the service answers from this same process). */
+function verdict(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH, VERDICT_URL: world.url, VERDICT_KEY: readKey, ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const experiment = (plan: Record<string, ArmPlan>, options: { days?: number; tactic?: string; complete?: boolean } = {}) =>
+  runExperiment(world, { segments: ['device'], ...(options.tactic ? { tactic: options.tactic } : {}) }, { ...options, plan });
+
+const device = (i: number) => ({ device: i % 2 ? 'mobile' : 'desktop' });
+const WIN = { control: { units: 1000, converters: 100, attributes: device }, personalized: { units: 1000, converters: 160, attributes: device } };
+const LOSS = { control: { units: 1000, converters: 160 }, personalized: { units: 1000, converters: 100 } };
+
+describe('verdict check: one exit code per decision', () => {
+  const tactic = uniqueKey('cli-reco');
+  const keys: Record<string, string> = {};
+  beforeAll(async () => {
+    keys.ship = await experiment(WIN, { days: 8, tactic, complete: true });
+    keys.early = await experiment(WIN, { days: 2, tactic });
+    keys.rollback = await experiment(LOSS, { days: 8, tactic });
+    keys.invalid = await experiment({ control: { units: 700, converters: 60 }, personalized: { units: 500, converters: 90 } }, { days: 8, tactic });
+  });
+
+  test('ship exits 0 with the decision and its reasons', async () => {
+    const r = await verdict(['check', keys.ship]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(new RegExp(`^${keys.ship}: SHIP \\(personalized\\)\\n`));
+    expect(r.stdout).toMatch(/- personalized raised purchase by \+60\.0 % \(95 % interval/);
+    expect(r.stdout).toMatch(/personalized vs control: lift \+60\.0 %/);
+  });
+
+  test('continue exits 1: the same win before the minimum days; --min-days 0 lets it ship', async () => {
+    const r = await verdict(['check', keys.early]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/CONTINUE/);
+    expect(r.stdout).toMatch(/It has run 2\.0 days; at least 7 are required/);
+    expect((await verdict(['check', keys.early, '--min-days', '0'])).code).toBe(0);
+  });
+
+  test('--min-lift above the interval keeps it at continue', async () => {
+    const r = await verdict(['check', keys.ship, '--min-lift', '0.9']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/min lift \+90\.0 %/);
+  });
+
+  test('rollback exits 2', async () => {
+    const r = await verdict(['check', keys.rollback]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/ROLLBACK/);
+    expect(r.stdout).toMatch(/- personalized made purchase worse: -37\.5 % \(95 % interval -\d+\.\d % to -\d+\.\d %\) against control/);
+  });
+
+  test('invalid exits 3', async () => {
+    const r = await verdict(['check', keys.invalid]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/INVALID/);
+    expect(r.stdout).toMatch(/Sample ratio mismatch/);
+  });
+
+  test('--format json prints the API decision; markdown goes to stdout and GITHUB_STEP_SUMMARY', async () => {
+    const json = await verdict(['check', keys.rollback, '--format', 'json']);
+    expect(json.code).toBe(2);
+    const d = JSON.parse(json.stdout);
+    const api = (await world.api.get(`/v1/experiments/${keys.rollback}/decision`).set(bearer(readKey)).expect(200)).body;
+    expect({ ...d, checkedAt: null }).toEqual({ ...api, checkedAt: null });
+
+    const summary = path.join(dir, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const md = await verdict(['check', keys.ship, '--format', 'markdown'], { GITHUB_STEP_SUMMARY: summary });
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(new RegExp(`^### Verdict: ${keys.ship} \\*\\*SHIP\\*\\*`));
+    expect(md.stdout).toMatch(/\| Experiment \| Decision \| Metric \| Variant \| Lift \| 95 % CI \| Adjusted p \|/);
+    expect(md.stdout).toMatch(new RegExp(`\\| ${keys.ship} \\| \\*\\*SHIP\\*\\* \\| purchase \\| personalized \\| \\+60\\.0 % \\|`));
+    const written = readFileSync(summary, 'utf8');
+    expect(written.startsWith('# earlier step\n### Verdict: ')).toBe(true);
+    expect(written).toContain(md.stdout);
+  });
+
+  test('errors exit 4 with one line on stderr: usage, unknown experiment, refused key, unreachable service', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['check'], {}, /^verdict: check: missing <experiment>; see "verdict check --help"\n$/],
+      [['check', keys.ship, '--format', 'html'], {}, /^verdict: check: --format must be one of text, json, markdown \(got "html"\)\n$/],
+      [['check', keys.ship, '--min-lift', 'lots'], {}, /^verdict: check: --min-lift must be a number/],
+      [['check', keys.ship, '--bogus'], {}, /^verdict: check: unknown option --bogus/],
+      [['chek', keys.ship], {}, /^verdict: unknown command "chek"/],
+      [['check', 'no-such-experiment'], {}, /^verdict: experiment "no-such-experiment" not found \(404\)\n$/],
+      [['check', keys.ship], { VERDICT_KEY: 'not-a-real-key-000000' }, /^verdict: the API key was refused: .* \(401\)\n$/],
+      [['check', keys.ship], { VERDICT_KEY: '' }, /^verdict: no API key: pass --key <key> or set VERDICT_KEY\n$/],
+      [['check', keys.ship, '--url', closed], {}, new RegExp(`^verdict: cannot reach the Verdict service at ${closed} \\(ECONNREFUSED\\)\n$`)],
+    ];
+    for (const [args, env, message] of cases) {
+      const r = await verdict(args, env);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 4, stdout: '' });
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  test('--help for the program and every command, exit 0', async () => {
+    const top = await verdict(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['check', 'results', 'tactics', 'apply', 'keys']) {
+      expect(top.stdout).toContain(`  ${command}`);
+      const r = await verdict([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: verdict ${command}`));
+    }
+    expect((await verdict(['check', '--help'])).stdout).toMatch(/0 ship {3}1 continue {3}2 rollback {3}3 invalid {3}4 usage/);
+  });
+
+  test('tactics: the list and the scorecard with its win rate', async () => {
+    const list = await verdict(['tactics']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${tactic}\\s+4\\s`));
+    const card = await verdict(['tactics', tactic]);
+    expect(card.code).toBe(0);
+    // Completed ship = 1 win; the running rollback = 1 loss; continue and invalid not counted.
+    expect(card.stdout).toMatch(/metric purchase: win rate 50\.0 % \(1 won, 1 lost, 0 inconclusive\)/);
+    const json = JSON.parse((await verdict(['tactics', tactic, '--format', 'json'])).stdout);
+    expect(json.metrics[0].winRate).toEqual({ wins: 1, losses: 1, inconclusive: 0, rate: 0.5 });
+    const csv = await verdict(['tactics', tactic, '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const rows = parseCsv(csv.stdout);
+    expect(rows[0].slice(0, 3)).toEqual(['tactic', 'metric', 'row']);
+    expect(rows.filter((r) => r[2] === 'experiment')).toHaveLength(4);
+  });
+});
+
+describe('verdict results', () => {
+  let key: string;
+  beforeAll(async () => {
+    key = await experiment(WIN, { days: 1 });
+  });
+
+  test('a table per metric and segment value', async () => {
+    const r = await verdict(['results', key, '--segment', 'device']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${key} \\(running\\): fixed analysis, alpha 0\\.05, sample ratio ok`));
+    expect(r.stdout).toMatch(/purchase \(binary, primary, should increase\)/);
+    expect(r.stdout).toMatch(/ {2}device=desktop/);
+    expect(r.stdout).toMatch(/ {2}device=mobile/);
+    expect(r.stdout).toMatch(/personalized vs control\s+\+60\.0 %/);
+  });
+
+  test('json is the API answer; csv is the server export', async () => {
+    const json = JSON.parse((await verdict(['results', key, '--format', 'json'])).stdout);
+    expect(json.metrics[0].overall.variants.map((v: { units: number }) => v.units)).toEqual([1000, 1000]);
+    const csv = await verdict(['results', key, '--format', 'csv', '--metric', 'purchase']);
+    expect(csv.code).toBe(0);
+    const rows = parseCsv(csv.stdout);
+    // purchase x (overall + 2 devices) x 2 variants, plus the header
+    expect(rows).toHaveLength(1 + 3 * 2);
+    expect(rows[0]).toContain('relative_ci_low');
+  });
+});
+
+describe('verdict keys create', () => {
+  test('an admin creates a read key that then works for check', async () => {
+    const r = await verdict(['keys', 'create', '--scope', 'read', '--name', 'ci'], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(0);
+    const secret = /^ {2}(\S+)$/m.exec(r.stdout)?.[1];
+    expect(secret).toBeDefined();
+    await world.api.get('/v1/experiments').set(bearer(secret!)).expect(200);
+    const denied = await verdict(['keys', 'create', '--scope', 'admin', '--name', 'x']);
+    expect(denied.code).toBe(4);
+    expect(denied.stderr).toMatch(/\(403\)\n$/);
+  });
+});
+
+describe('verdict apply: experiments as code', () => {
+  const key = uniqueKey('apply');
+  const other = uniqueKey('apply');
+  const file = path.join(dir, 'experiments.yaml');
+  const write = (coverage: number, weights: [number, number], hypothesis = 'Recommendations raise purchases.') =>
+    writeFileSync(
+      file,
+      `experiments:
+  - key: ${key}
+    name: Recommended for you
+    hypothesis: ${hypothesis}
+    tactic: personalized-recommendations
+    coverage: ${coverage}
+    variants:
+      - { key: control, name: Bestsellers, weight: ${weights[0]}, control: true }
+      - { key: personalized, name: Recommended, weight: ${weights[1]} }
+    metrics:
+      - { key: purchase, type: binary, role: primary }
+      - { key: unsubscribe, type: binary, role: guardrail, direction: decrease }
+  - key: ${other}
+    name: Welcome email
+    tactic: personalized-email
+    variants:
+      - { key: control, name: Generic, weight: 1, control: true }
+      - { key: personalized, name: By first purchase, weight: 1 }
+    metrics: [{ key: click, type: binary, role: primary }]
+`,
+    );
+  const get = async (k: string) => (await world.api.get(`/v1/experiments/${k}`).set(admin)).body;
+
+  test('--dry-run shows the plan and changes nothing', async () => {
+    write(0.5, [1, 1]);
+    const r = await verdict(['apply', '-f', file, '--dry-run'], { VERDICT_KEY: world.adminKey });
+    expect(r).toMatchObject({ code: 0, stdout: `create ${key}\ncreate ${other}\ndry run: nothing was changed\n` });
+    await world.api.get(`/v1/experiments/${key}`).set(admin).expect(404);
+  });
+
+  test('creates what does not exist, then reports it unchanged', async () => {
+    const r = await verdict(['apply', '-f', file], { VERDICT_KEY: world.adminKey });
+    expect(r).toMatchObject({ code: 0, stdout: `create ${key}\ncreate ${other}\n`, stderr: '' });
+    expect(await get(key)).toMatchObject({ status: 'draft', coverage: 0.5, name: 'Recommended for you' });
+    expect(await get(other)).toMatchObject({ status: 'draft', tactic: 'personalized-email' });
+    expect((await verdict(['apply', '-f', file], { VERDICT_KEY: world.adminKey })).stdout).toBe(`unchanged ${key}\nunchanged ${other}\n`);
+  });
+
+  test('updates a draft, weights included', async () => {
+    write(0.8, [1, 3]);
+    const r = await verdict(['apply', '-f', file], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`update ${key}: variants control:1,personalized:1 -> control:1,personalized:3, coverage 0.5 -> 0.8\nunchanged ${other}\n`);
+    const e = await get(key);
+    expect(e.coverage).toBe(0.8);
+    expect(e.variants.map((v: { weight: number }) => v.weight)).toEqual([1, 3]);
+  });
+
+  test('on a running experiment: applies what it can take, refuses new weights, exits 1', async () => {
+    await world.api.post(`/v1/experiments/${key}/start`).set(admin).expect(200);
+    write(1, [1, 1], 'Recommendations raise purchases by 5 %.');
+    const plan = await verdict(['apply', '-f', file, '--dry-run'], { VERDICT_KEY: world.adminKey });
+    expect(plan.code).toBe(1);
+    const r = await verdict(['apply', '-f', file], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      `update ${key}: hypothesis "Recommendations raise purchases." -> "Recommendations raise purchases by 5 %.", coverage 0.8 -> 1\n` +
+        `refuse ${key}: variants cannot change once started (running)\n` +
+        `unchanged ${other}\n`,
+    );
+    expect(plan.stdout).toBe(r.stdout + 'dry run: nothing was changed\n');
+    const e = await get(key);
+    expect(e).toMatchObject({ coverage: 1, hypothesis: 'Recommendations raise purchases by 5 %.' });
+    expect(e.variants.map((v: { weight: number }) => v.weight)).toEqual([1, 3]); // units are not reshuffled
+  });
+
+  test('a definition that breaks a rule is reported with the field at fault, exit 1', async () => {
+    const invalid = path.join(dir, 'invalid.yaml');
+    writeFileSync(invalid, `- key: ${uniqueKey('apply')}\n  name: No arms\n  tactic: personalized-email\n  metrics: [{ key: click, type: binary, role: primary }]\n`);
+    const r = await verdict(['apply', '-f', invalid], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^invalid apply-\d+-\d+: the definition breaks a rule\n {2}\/variants: is required/);
+  });
+
+  test('a file that is not a list of experiments is a one-line error, exit 4', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'experiments: {key: nope}\n');
+    const r = await verdict(['apply', '-f', bad], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(`verdict: ${bad}: expected a list of experiments (at the top level or under "experiments:")\n`);
+    const missing = await verdict(['apply', '-f', path.join(dir, 'none.yaml')], { VERDICT_KEY: world.adminKey });
+    expect(missing).toMatchObject({ code: 4, stderr: `verdict: cannot read ${path.join(dir, 'none.yaml')}: ENOENT\n` });
+  });
+});
