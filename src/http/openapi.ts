@@ -44,11 +44,25 @@ export interface Contract {
   match(method: string, path: string): RouteMatch | { allowed: string[] } | null;
   /** A validator for one of components.schemas (e.g. each event of a batch, validated alone). */
   schema(name: string): (value: unknown) => FieldError[];
-  /** For tests: validate a response against the spec; returns what is wrong, [] when it conforms. */
+  /**
+   * For tests: validate a response against the spec; returns what is wrong, [] when it conforms.
+   * A 500 never conforms; undocumented errors conform only if generic (see GENERIC_*) and a
+   * Problem whose status is the response's.
+   */
   validateResponse(operation: Operation | null, status: number, contentType: string | undefined, body: unknown): string[];
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+
+/**
+ * For the response checker: errors an operation may answer without documenting them (an
+ * unmatched route, content negotiation, the database away), those only operations with a
+ * body may answer, and the only ones a path or method the spec does not describe may get.
+ * 500 is in none of them: in a test it is always a failure.
+ */
+const GENERIC_ANY_OPERATION = [404, 405, 406, 503];
+const GENERIC_WITH_BODY = [413, 415];
+const GENERIC_ANY_PATH = [404, 405, 503];
 
 interface SpecParameter {
   name: string;
@@ -129,6 +143,44 @@ function describe(e: ErrorObject): string {
   }
 }
 
+/**
+ * How deeply a request body may nest (objects and arrays; the body itself is level 1).
+ * Nothing legitimate comes close (targeting rules stop at 8), and ajv validates recursive
+ * schemas recursively: a small body nested a few thousand levels would overflow its stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * An object or array nested deeper than `max`, as a field error naming it; null when none
+ * is. Iterative, so it cannot itself overflow the stack however deep the value goes.
+ */
+export function jsonDepthError(value: unknown, max = MAX_JSON_DEPTH): FieldError | null {
+  interface Node {
+    value: unknown;
+    depth: number;
+    parent: Node | null;
+    key: string;
+  }
+  const stack: Node[] = [{ value, depth: 1, parent: null, key: '' }];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (typeof node.value !== 'object' || node.value === null) continue;
+    if (node.depth > max) {
+      const segments: string[] = [];
+      for (let n: Node | null = node; n && n.parent; n = n.parent) segments.push(escapePointer(n.key));
+      return { field: pointer(segments.length ? '/' + segments.reverse().join('/') : ''), message: `nests deeper than ${max} levels` };
+    }
+    const push = (key: string, child: unknown) => {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: node.depth + 1, parent: node, key });
+    };
+    if (Array.isArray(node.value)) node.value.forEach((child, i) => push(String(i), child));
+    else for (const [key, child] of Object.entries(node.value)) push(key, child);
+  }
+  return null;
+}
+
 export function loadContract(path = openApiPath): Contract {
   const text = readFileSync(path, 'utf8');
   const document = YAML.parse(text) as Record<string, any>;
@@ -184,7 +236,12 @@ export function loadContract(path = openApiPath): Contract {
           ];
           return { errors, query: q };
         },
-        validateBody: (value) => (bodyV === null || bodyV(value) ? [] : toFieldErrors(bodyV.errors)),
+        validateBody: (value) => {
+          if (bodyV === null) return [];
+          const tooDeep = jsonDepthError(value);
+          if (tooDeep) return [tooDeep];
+          return bodyV(value) ? [] : toFieldErrors(bodyV.errors);
+        },
       };
       operations.push(operation);
       byMethod.set(operation.method, operation);
@@ -198,15 +255,19 @@ export function loadContract(path = openApiPath): Contract {
     const cached = responseValidators.get(cacheKey);
     if (cached) return cached;
     let schema: unknown;
+    // A 500 is a bug, whatever the spec says: no test may pass with one.
+    if (status === 500) return `a 500 is a bug in the service, never an acceptable answer`;
     if (!operation) {
-      if (status < 400) return `a ${status} answer to a path the spec does not describe`;
+      // A path the spec does not describe (or a method it does not allow there).
+      if (!GENERIC_ANY_PATH.includes(status)) return `a ${status} answer to a path or method the spec does not describe (only ${GENERIC_ANY_PATH.join(', ')})`;
       schema = { $ref: 'spec#/components/schemas/Problem' };
       if (mediaType !== 'application/problem+json') return `an error must be application/problem+json, got ${mediaType}`;
     } else {
       const responses = document.paths[operation.path][operation.method.toLowerCase()].responses;
       let response = responses[String(status)] ?? responses.default;
-      if (!response && status >= 400 && [404, 405, 406, 413, 415, 429, 500, 503].includes(status)) {
-        // Generic errors any operation may answer; they must still be problem+json.
+      const generic = [...GENERIC_ANY_OPERATION, ...(operation.hasBody ? GENERIC_WITH_BODY : [])];
+      if (!response && generic.includes(status)) {
+        // Generic errors any such operation may answer; they must still be Problem documents.
         response = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
       }
       if (!response) return `status ${status} is not documented for ${operation.operationId}`;
@@ -234,7 +295,11 @@ export function loadContract(path = openApiPath): Contract {
         schemaValidators.set(name, v);
       }
       const validate = v;
-      return (value) => (validate(value) ? [] : toFieldErrors(validate.errors));
+      return (value) => {
+        const tooDeep = jsonDepthError(value);
+        if (tooDeep) return [tooDeep];
+        return validate(value) ? [] : toFieldErrors(validate.errors);
+      };
     },
     match(method, path) {
       for (const route of routes) {
@@ -259,7 +324,10 @@ export function loadContract(path = openApiPath): Contract {
       const v = responseSchema(operation, status, mediaType);
       if (typeof v === 'string') return [v];
       if (mediaType === 'application/json' || mediaType === 'application/problem+json') {
-        return v(body) ? [] : toFieldErrors(v.errors).map((e) => `${e.field} ${e.message}`);
+        if (!v(body)) return toFieldErrors(v.errors).map((e) => `${e.field} ${e.message}`);
+        const problemStatus = (body as { status?: unknown } | null)?.status;
+        if (mediaType === 'application/problem+json' && problemStatus !== status) return [`the problem's status ${String(problemStatus)} is not the response's ${status}`];
+        return [];
       }
       return v(body) ? [] : ['body does not match its schema'];
     },

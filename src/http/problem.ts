@@ -36,10 +36,12 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -118,6 +120,47 @@ export function toVerdictError(err: unknown): VerdictError | null {
     case 'request.size.invalid':
       return invalid((err as Error).message);
     default:
-      return null;
+      return fromHttpError(err);
   }
+}
+
+const KIND_OF_STATUS = new Map<number, ErrorKind>(Object.entries(STATUS).map(([kind, status]) => [status, kind as ErrorKind]));
+
+/**
+ * Other errors that carry a client status (http-errors style, as body-parser, raw-body and
+ * the router throw them: `status` or `statusCode` 400-499): the client's fault, so they keep
+ * their status. A body whose Content-Encoding does not match its bytes (a zlib error
+ * body-parser marks 400) is the common case. 5xx and errors without a status stay unknown.
+ */
+function fromHttpError(err: unknown): VerdictError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { status?: unknown; statusCode?: unknown; message?: unknown; code?: unknown };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return null;
+  // zlib (gzip, deflate), brotli and zstd name their failures by these codes (body-parser
+  // keeps the code but replaces the message with "Bad Request").
+  if (status === 400 && typeof e.code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI|ZSTD_)/i.test(e.code)) {
+    return invalid('the body could not be decoded as its Content-Encoding says', [{ field: '/', message: 'could not be decoded with its Content-Encoding' }]);
+  }
+  const message = typeof e.message === 'string' && e.message ? e.message : (TITLES[status] ?? 'the request is invalid');
+  const kind = KIND_OF_STATUS.get(status) ?? 'invalid';
+  return kind === 'invalid' ? invalid(message) : new VerdictError(kind, message);
+}
+
+/**
+ * A complete HTTP/1.1 answer for a connection the HTTP parser gave up on (an oversized
+ * header, a malformed request): no request exists to answer through, so it is written to the
+ * socket as is, and the connection is closed after it.
+ */
+export function rawProblemResponse(status: number, detail: string): string {
+  const title = TITLES[status] ?? 'Error';
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail } satisfies Problem);
+  return (
+    `HTTP/1.1 ${status} ${title}\r\n` +
+    'Content-Type: application/problem+json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n' +
+    '\r\n' +
+    body
+  );
 }

@@ -1,13 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { openRuntime, type Runtime } from '../runtime';
 import type { Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { createApp } from './app';
-import { ASSIGN_PATH, createFastAssign } from './fast-assign';
-import { sendProblem } from './problem';
+import { createFastAssign, isAssignUrl } from './fast-assign';
+import { rawProblemResponse, sendProblem } from './problem';
 
 /**
  * The HTTP server. It listens at once, so /healthz answers while storage is still
@@ -55,6 +56,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     sendProblem(res, { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the service is starting; retry shortly' }, { 'Retry-After': '2' });
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -73,7 +75,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       const fastAssign = createFastAssign(rt);
       handler = (req, res) => {
         const url = req.url ?? '/';
-        if (req.method === 'POST' && (url === ASSIGN_PATH || url.startsWith(ASSIGN_PATH + '?'))) return fastAssign(req, res);
+        if (req.method === 'POST' && isAssignUrl(url)) return fastAssign(req, res);
         return app(req, res);
       };
       return rt;
@@ -97,4 +99,41 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     })());
 
   return { server, port, url: `http://127.0.0.1:${port}`, ready, close };
+}
+
+/**
+ * A connection the HTTP parser gave up on (a header over Node's limit, bytes that are not
+ * HTTP, a request that took too long to arrive) never becomes a request, so no handler sees
+ * it. Node would answer a bare status line; this answers the same status as a minimal
+ * problem+json document, with Connection: close, when nothing of a response has been
+ * written to the socket yet, and then closes it.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, logger: Logger): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let detail = 'the request is not valid HTTP/1.1';
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      status = 431;
+      detail = `the request line and headers are larger than this server accepts (${http.maxHeaderSize} bytes)`;
+      break;
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      status = 413;
+      detail = 'the chunk extensions of the body are larger than this server accepts';
+      break;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      status = 408;
+      detail = 'the request did not arrive in time';
+      break;
+  }
+  logger.debug({ code: err.code, status }, 'unparseable request');
+  socket.end(rawProblemResponse(status, detail));
+  // The peer normally closes after reading the answer; one that does not is cut off.
+  const timer = setTimeout(() => socket.destroy(), 5_000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }

@@ -53,3 +53,37 @@ test('every schema in openapi.yaml compiles in strict mode (no misspelt or stray
   for (const name of schemas) expect(() => contract().schema(name)).not.toThrow();
   expect(schemas.length).toBeGreaterThan(30);
 });
+
+describe('the response checker the tests use', () => {
+  const c = contract();
+  const op = (id: string) => c.operations.find((o) => o.operationId === id)!;
+  const problem = (status: number) => ({ type: 'about:blank', title: 'x', status, detail: 'x' });
+  const PJ = 'application/problem+json';
+
+  test('never accepts a 500, documented or not, on a known path or not', () => {
+    for (const operation of [op('listExperiments'), op('createExperiment'), op('assign'), null]) {
+      expect(c.validateResponse(operation, 500, PJ, problem(500))).not.toEqual([]);
+    }
+  });
+
+  test('accepts the generic statuses any operation may answer, only as a Problem matching the status', () => {
+    expect(c.validateResponse(op('listExperiments'), 405, PJ, problem(405))).toEqual([]);
+    expect(c.validateResponse(op('listExperiments'), 503, PJ, problem(503))).toEqual([]);
+    expect(c.validateResponse(op('createKey'), 404, PJ, problem(404))).toEqual([]);
+    expect(c.validateResponse(op('listExperiments'), 404, PJ, { oops: true })).not.toEqual([]);
+    expect(c.validateResponse(op('listExperiments'), 404, 'application/json', problem(404))).not.toEqual([]);
+    expect(c.validateResponse(op('listExperiments'), 404, PJ, problem(400))).not.toEqual([]);
+    expect(c.validateResponse(null, 404, PJ, problem(404))).toEqual([]);
+    expect(c.validateResponse(null, 404, 'text/html', '<h1>Not Found</h1>')).not.toEqual([]);
+  });
+
+  test('rejects statuses an operation cannot answer', () => {
+    // Nothing answers 429; bodyless operations never answer 413 or 415; unknown paths only 404, 405, 503.
+    expect(c.validateResponse(op('listExperiments'), 429, PJ, problem(429))).not.toEqual([]);
+    expect(c.validateResponse(op('listExperiments'), 413, PJ, problem(413))).not.toEqual([]);
+    expect(c.validateResponse(op('revokeKey'), 415, PJ, problem(415))).not.toEqual([]);
+    expect(c.validateResponse(op('createExperiment'), 413, PJ, problem(413))).toEqual([]);
+    expect(c.validateResponse(null, 409, PJ, problem(409))).not.toEqual([]);
+    expect(c.validateResponse(op('listExperiments'), 501, PJ, problem(501))).not.toEqual([]);
+  });
+});

@@ -25,10 +25,14 @@ export function encodeCursor(id: number): string {
   return Buffer.from(`id:${id}`).toString('base64url');
 }
 
+/** experiments.id is a PostgreSQL `integer`: a larger id was never given out (and the database would refuse it). */
+const MAX_ID = 2_147_483_647;
+
 export function decodeCursor(cursor: string): number {
-  const m = /^id:(\d{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw invalid('the cursor is not one this API gave out', [{ field: 'query.cursor', message: 'is not a valid cursor' }]);
-  return Number(m[1]);
+  const m = /^id:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const id = m ? Number(m[1]) : NaN;
+  if (!(id <= MAX_ID)) throw invalid('the cursor is not one this API gave out', [{ field: 'query.cursor', message: 'is not a valid cursor' }]);
+  return id;
 }
 
 export function experimentsRouter(rt: Runtime): Router {
