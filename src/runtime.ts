@@ -83,7 +83,8 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
     const registry = await createRegistry(db, cache, logger);
     const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
     const keys = createKeyService(db, authenticator);
-    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs);
+    const metrics = createHttpMetrics();
+    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs, metrics.registry);
     const holdout = { share: config.holdoutShare, salt: config.holdoutSalt };
     const assigner = createAssigner(registry, exposures, holdout);
     const ingestor = createIngestor(db, registry, exposures, contract(), holdout);
@@ -98,7 +99,7 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
       db,
       cache,
       contract: contract(),
-      metrics: createHttpMetrics(),
+      metrics,
       authenticator,
       experiments,
       keys,

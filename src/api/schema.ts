@@ -814,7 +814,7 @@ export interface components {
             /** @description For updates, the changed fields with their old and new values. */
             details: Record<string, never>;
         };
-        /** @description A customer id or an anonymous cookie id; 1 to 256 characters (UTF-16 code units), any Unicode. */
+        /** @description A customer id or an anonymous cookie id; 1 to 256 characters (UTF-16 code units), any Unicode but U+0000, well-formed (no unpaired surrogate). */
         UnitId: string;
         /** @description What the storefront knows of the unit now (device, channel, lifecycle, ...), for targeting and segments. */
         Attributes: {

@@ -1,25 +1,59 @@
 /**
  * Unit validation (the HTTP layer calls it before `assign`, which trusts its input).
  * Rule: a unit id is a string of 1 to 256 UTF-16 code units (JavaScript `length`) with no
- * unpaired surrogate; any other Unicode is fine and is hashed as given (no normalisation).
- * Attributes form a flat object of strings, finite numbers and booleans; consent is a boolean.
+ * unpaired surrogate and no U+0000; any other Unicode is fine and is hashed as given (no
+ * normalisation). Attributes form a flat object of strings, finite numbers and booleans;
+ * consent is a boolean.
+ *
+ * Text that is stored (unit ids, event ids, attribute values recorded as segments) must be
+ * storable by PostgreSQL: no U+0000 (text and jsonb refuse it) and no unpaired surrogate
+ * (it has no UTF-8 encoding). Such text is refused where it enters, naming the field:
+ * accepted, it would make the database refuse the whole batch it is written in.
  */
 import type { PathError } from './types';
 
 export const MAX_UNIT_ID_LENGTH = 256;
 
 // With the `u` flag a well-formed surrogate pair is one code point, so this matches only lone halves.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+
+/** Why the database could not store this text (U+0000 or an unpaired surrogate), or undefined. */
+export function unstorable(text: string): string | undefined {
+  if (!UNSTORABLE.test(text)) return undefined;
+  return text.includes('\u0000') ? 'must not contain U+0000 (NUL)' : 'must be well-formed Unicode (no unpaired surrogate)';
+}
+
+const pointerToken = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * The fields of a request (or event) holding text the database could not store, as JSON
+ * pointers: each named field that is a string, and each string value of a named field that
+ * is an object (`attributes`). Call after the schema validated the shape.
+ */
+export function unstorableFields(value: object, fields: readonly string[]): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  for (const name of fields) {
+    const v = (value as Record<string, unknown>)[name];
+    if (typeof v === 'string') {
+      const message = unstorable(v);
+      if (message) out.push({ field: `/${pointerToken(name)}`, message });
+    } else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      for (const [key, x] of Object.entries(v)) {
+        const message = typeof x === 'string' ? unstorable(x) : undefined;
+        if (message) out.push({ field: `/${pointerToken(name)}/${pointerToken(key)}`, message });
+      }
+    }
+  }
+  return out;
+}
 
 export function validateUnitId(unitId: unknown, path = 'unitId'): PathError[] {
   if (typeof unitId !== 'string') return [{ path, message: 'must be a string' }];
   if (unitId.length < 1 || unitId.length > MAX_UNIT_ID_LENGTH) {
     return [{ path, message: `must be 1 to ${MAX_UNIT_ID_LENGTH} UTF-16 code units long` }];
   }
-  if (LONE_SURROGATE.test(unitId)) {
-    return [{ path, message: 'must be well-formed Unicode (no unpaired surrogate)' }];
-  }
-  return [];
+  const message = unstorable(unitId);
+  return message ? [{ path, message }] : [];
 }
 
 export function validateAttributes(attributes: unknown, path = 'attributes'): PathError[] {
@@ -33,6 +67,10 @@ export function validateAttributes(attributes: unknown, path = 'attributes'): Pa
       typeof value === 'boolean' ||
       (typeof value === 'number' && Number.isFinite(value));
     if (!ok) errors.push({ path: `${path}.${name}`, message: 'must be a string, a finite number or a boolean' });
+    else if (typeof value === 'string') {
+      const message = unstorable(value);
+      if (message) errors.push({ path: `${path}.${name}`, message });
+    }
   }
   return errors;
 }

@@ -1,6 +1,7 @@
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger';
 import type { Cache } from '../store/cache';
-import type { Db } from '../store/db';
+import { sqlState, type Db } from '../store/db';
 import { insertExposureBatch, recentExposures, type ExposureRow } from '../store/exposures';
 
 /**
@@ -22,6 +23,13 @@ import { insertExposureBatch, recentExposures, type ExposureRow } from '../store
  * interval of first exposures. Those units are recorded again, with a later time, the next
  * time they are assigned. While the database is down the queue is kept and retried (up to
  * MAX_PENDING exposures; beyond that the oldest are dropped, and logged).
+ *
+ * A batch the database refuses for its data (SQLSTATE class 22, e.g. text it cannot store)
+ * would fail the same way forever and hold up everyone queued behind it: it is split in
+ * halves until the offending rows are alone, and only those are dropped (logged, and counted
+ * in verdict_exposures_dropped_total{reason="invalid"}). Any other failure (connection,
+ * timeout) keeps the whole queue for the next attempt. The HTTP layer refuses such text
+ * before it is queued; this is the backstop.
  */
 export interface ExposureRecorder {
   /** What is known of these (experiment, unit) pairs: "v:<variant>", "h" (holdout) or null. */
@@ -50,8 +58,19 @@ const MARK_TTL_SECONDS = 120 * 24 * 3600;
 export const exposureKey = (experimentId: number, unitId: string) => `x:${experimentId}:${unitId}`;
 export const exposureMark = (row: { variant: string; holdout: boolean }) => (row.holdout ? 'h' : `v:${row.variant}`);
 
-export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flushMs: number): ExposureRecorder {
+/** The database refused the data itself (SQLSTATE class 22): retrying the same rows cannot help. */
+export const isDataError = (err: unknown): boolean => sqlState(err)?.startsWith('22') ?? false;
+
+export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flushMs: number, metrics?: Registry): ExposureRecorder {
   const queue = new Map<string, ExposureRow>();
+  const dropped = new Counter({
+    name: 'verdict_exposures_dropped_total',
+    help: 'First exposures dropped before being written: refused by the database as invalid data, or the queue overflowing',
+    labelNames: ['reason'] as const,
+    registers: metrics ? [metrics] : [],
+  });
+  dropped.inc({ reason: 'invalid' }, 0);
+  dropped.inc({ reason: 'overflow' }, 0);
   // In-process marks live as long as the process (bounded by the cache's size); only Redis needs an expiry.
   const markTtl = cache.backend === 'redis' ? MARK_TTL_SECONDS : undefined;
   let flushing: Promise<void> | null = null;
@@ -63,15 +82,36 @@ export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flu
     near.set(key, mark);
   };
 
+  /** Writes these queued rows, then marks them; rows refused as invalid data are isolated and dropped. */
+  async function write(keys: readonly string[], rows: readonly ExposureRow[]): Promise<void> {
+    try {
+      await insertExposureBatch(db, rows);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (rows.length === 1) {
+        queue.delete(keys[0]);
+        dropped.inc({ reason: 'invalid' });
+        logger.error(
+          { dropped: keys[0], sqlState: sqlState(err), err: err instanceof Error ? err.message : err },
+          'exposure refused by the database (invalid data): dropped',
+        );
+        return;
+      }
+      const half = Math.ceil(rows.length / 2);
+      await write(keys.slice(0, half), rows.slice(0, half));
+      await write(keys.slice(half), rows.slice(half));
+      return;
+    }
+    const marks = rows.map((r, i) => [keys[i], exposureMark(r)] as const);
+    await cache.setMany(marks, markTtl);
+    for (const [key, mark] of marks) remember(key, mark);
+    for (const k of keys) queue.delete(k);
+  }
+
   async function writeQueued(): Promise<void> {
     while (queue.size > 0) {
       const keys = [...queue.keys()].slice(0, BATCH);
-      const rows = keys.map((k) => queue.get(k)!);
-      await insertExposureBatch(db, rows);
-      const marks = rows.map((r, i) => [keys[i], exposureMark(r)] as const);
-      await cache.setMany(marks, markTtl);
-      for (const [key, mark] of marks) remember(key, mark);
-      for (const k of keys) queue.delete(k);
+      await write(keys, keys.map((k) => queue.get(k)!));
     }
   }
 
@@ -118,6 +158,7 @@ export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flu
       if (queue.size >= MAX_PENDING) {
         const oldest = queue.keys().next().value as string;
         queue.delete(oldest);
+        dropped.inc({ reason: 'overflow' });
         logger.error({ dropped: oldest }, 'exposure queue full (database down?): dropping the oldest exposure');
       }
       queue.set(key, row);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { validateUnitId } from '../assignment';
+import { unstorableFields, validateUnitId } from '../assignment';
 import { VerdictError, invalid, pointerFromPath } from '../errors';
 import { responseJson, type AssignRequest } from '../experiments/assigner';
 import type { Runtime } from '../runtime';
@@ -15,7 +15,20 @@ import { internalError, sendError, sendProblem, toVerdictError } from './problem
  * schema), the same problem+json errors as every express route.
  */
 export const ASSIGN_PATH = '/v1/assign';
+
+/**
+ * Whether a request target is POST /v1/assign's path as express would route it: the path is
+ * what precedes any query string (or fragment), and the contract's route patterns allow one
+ * trailing slash (`/v1/assign/`). Anything else is left to express.
+ */
+export function isAssignUrl(url: string): boolean {
+  if (!url.startsWith(ASSIGN_PATH)) return false;
+  const rest = url.slice(ASSIGN_PATH.length);
+  const end = rest.startsWith('/') ? 1 : 0;
+  return rest.length === end || rest[end] === '?' || rest[end] === '#';
+}
 const BODY_LIMIT = 64 * 1024;
+const STORED_FIELDS = ['attributes'] as const;
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -55,6 +68,11 @@ export function createFastAssign(rt: Runtime) {
     if (!type || !JSON_TYPE.test(type)) {
       throw new VerdictError('unsupported_media_type', `send the body as application/json (got ${type ? `"${type}"` : 'no Content-Type'})`);
     }
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      // Read as it came, a compressed body would only be reported as "not valid JSON".
+      throw new VerdictError('unsupported_media_type', `send the body uncompressed (got Content-Encoding "${encoding}")`);
+    }
     const text = await readBody(req, BODY_LIMIT);
     if (text.length === 0) throw invalid('a JSON body is required', [{ field: '/', message: 'is required' }]);
     let body: unknown;
@@ -64,8 +82,12 @@ export function createFastAssign(rt: Runtime) {
       throw invalid(`the body is not valid JSON: ${(err as Error).message}`, [{ field: '/', message: 'is not valid JSON' }]);
     }
     const errors = operation.validateBody(body);
+    // Beyond the schema: the unit id rule (UTF-16 length), and text the database could not store
+    // (U+0000, an unpaired surrogate) in the unit id or an attribute (a segment value): refused
+    // here, never by the exposure batch it would be written in.
     if (errors.length === 0) {
       for (const e of validateUnitId((body as AssignRequest).unitId)) errors.push({ field: pointerFromPath(e.path), message: e.message });
+      errors.push(...unstorableFields(body as AssignRequest, STORED_FIELDS));
     }
     if (errors.length) throw invalid(`the request does not match the API contract (${errors.length} problem${errors.length > 1 ? 's' : ''})`, errors);
     const answer = responseJson(await rt.assigner.assign(body as AssignRequest));

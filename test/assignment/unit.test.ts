@@ -17,6 +17,7 @@ describe('validateUnitId', () => {
     ['129 emoji (258 code units)', '😀'.repeat(129)],
     ['a lone high surrogate', 'a\uD800'],
     ['a lone low surrogate', '\uDC00b'],
+    ['U+0000 (PostgreSQL cannot store it)', 'bad\u0000id'],
     ['a number', 42],
     ['null', null],
   ];
@@ -26,6 +27,10 @@ describe('validateUnitId', () => {
 describe('validateUnit', () => {
   it('accepts a unit with attributes and consent', () => {
     expect(validateUnit({ unitId: 'u1', attributes: { device: 'mobile', age: 3, vip: false }, consent: true })).toEqual([]);
+  });
+  it('refuses attribute values the database could not store (U+0000, an unpaired surrogate)', () => {
+    const errors = validateUnit({ unitId: 'u1', attributes: { device: 'mob\u0000ile', channel: 'x\uD800', ok: 'e\u0301 😀' } });
+    expect(errors.map((e) => e.path)).toEqual(['attributes.device', 'attributes.channel']);
   });
   it('reports every bad field with its path', () => {
     const errors = validateUnit({ unitId: '', attributes: { tags: ['a'], n: null, ok: 'x' }, consent: 'no' }, 'unit');

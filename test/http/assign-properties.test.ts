@@ -12,6 +12,8 @@ import { backend } from '../helpers/world';
  * (so 100,000 requests take seconds, not minutes): deterministic (equal to the documented
  * algorithm, across restarts and instances), weights honoured, experiments independent,
  * ramps monotone, exposed units sticky. Chi-square tests use fixed unit seeds.
+ * Ramps (up and down), stickiness and restarts are proven over 100,000 units on the service in
+ * process (assign-properties-service.test.ts); here they are checked end to end on samples.
  */
 jest.setTimeout(240_000);
 

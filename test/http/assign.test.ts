@@ -215,6 +215,20 @@ test('salts: unique among experiments, never the holdout salt; layer, factors an
   expect(locked.body.fields.sort()).toEqual(['layer', 'respectsHoldout']);
 });
 
+test('the path is matched as express matches it: a trailing slash and a query string are still /v1/assign', async () => {
+  const key = await running({ respectsHoldout: false });
+  const expected = (await assign({ unitId: 'path-1', experiments: [key], track: false })).assignments;
+  for (const path of ['/v1/assign/', '/v1/assign?debug=1', '/v1/assign/?debug=1', '/v1/assign?']) {
+    const res = await world.api.post(path).set(assignKey).send({ unitId: 'path-1', experiments: [key], track: false });
+    expect([path, res.status, res.body.assignments]).toEqual([path, 200, expected]);
+  }
+  // A bad body on the slashed path is judged like any other: a 400, not the express fallback.
+  expect((await world.api.post('/v1/assign/').set(assignKey).send({ unitId: '' })).status).toBe(400);
+  for (const path of ['/v1/assign//', '/v1/assignx', '/v1/assign/x']) {
+    expect([path, (await world.api.post(path).set(assignKey).send({ unitId: 'path-1' })).status]).toEqual([path, 404]);
+  }
+});
+
 describe('bad requests', () => {
   test.each([
     ['no unitId', {}, '/unitId'],

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { unstorable } from '../../assignment';
+import { invalid } from '../../errors';
 import type { Runtime } from '../../runtime';
 import { actorOf, locals } from '../locals';
 
@@ -12,7 +14,11 @@ export function eventsRouter(rt: Runtime): Router {
   });
 
   router.delete('/v1/units/:unitId', async (_req, res) => {
-    res.json(await rt.unitData.erase(actorOf(res), locals(res).params.unitId));
+    const { unitId } = locals(res).params;
+    // Nothing stored can hold such text; asked of the database, it would fail the query.
+    const message = unstorable(unitId);
+    if (message) throw invalid('the request does not match the API contract (1 problem)', [{ field: 'path.unitId', message }]);
+    res.json(await rt.unitData.erase(actorOf(res), unitId));
   });
   return router;
 }
