@@ -1,4 +1,4 @@
-import { assign, compile, type CompiledExperiment, type HoldoutConfig } from '../assignment';
+import { assign, compile, unstorableFields, type CompiledExperiment, type HoldoutConfig } from '../assignment';
 import type { components } from '../api/schema';
 import { VerdictError, type FieldError } from '../errors';
 import type { LiveExperiment, Registry } from '../experiments/registry';
@@ -6,6 +6,7 @@ import { toAssignable } from '../experiments/registry';
 import type { Contract } from '../http/openapi';
 import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregates';
 import type { Db, Queryable } from '../store/db';
+import { erasedAt } from '../store/erasures';
 import { writeExposures, type ExposureRow } from '../store/exposures';
 import type { ExposureRecorder } from './exposures';
 
@@ -70,10 +71,14 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
         throw new VerdictError('too_large', `a batch holds at most ${MAX_EVENTS} events; this one has ${events.length}: split it`);
       }
       const rejected: Rejection[] = [];
-      const conversions: (ConversionRow & { index: number })[] = [];
-      const exposures: { index: number; event: ExposureEvent; experiment: LiveExperiment; at: Date }[] = [];
-      const seen = new Set<string>();
-      let duplicates = 0;
+      // Events that passed validation, in batch order. Which of them are stored, rejected or
+      // duplicates of an earlier one is decided in one pass inside the transaction (exposures
+      // are judged against the recorded assignments there): only an event that is stored (or
+      // was stored before) makes a later one with its eventId a duplicate.
+      type Candidate =
+        | { index: number; kind: 'conversion'; row: ConversionRow }
+        | { index: number; kind: 'exposure'; event: ExposureEvent; at: Date; experiment?: LiveExperiment; problem: string | null };
+      const candidates: Candidate[] = [];
 
       events.forEach((raw, index) => {
         const type = (raw as { type?: unknown } | null)?.type;
@@ -83,6 +88,8 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           return;
         }
         const errors: FieldError[] = validate[type](raw);
+        // Text the database could not store (U+0000, an unpaired surrogate) would fail the whole batch.
+        if (errors.length === 0) errors.push(...unstorableFields(raw as object, ['eventId', 'unitId', 'event', 'attributes']));
         if (errors.length) {
           rejected.push({ index, eventId, reason: errors.map((e) => `${e.field} ${e.message}`).join('; '), field: errors[0].field });
           return;
@@ -93,13 +100,8 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           rejected.push({ index, eventId, reason: time.reason, field: '/timestamp' });
           return;
         }
-        if (seen.has(e.eventId)) {
-          duplicates++;
-          return;
-        }
-        seen.add(e.eventId);
         if (e.type === 'conversion') {
-          conversions.push({ index, eventId: e.eventId, unitId: e.unitId, event: e.event, value: e.value ?? null, at: time.at });
+          candidates.push({ index, kind: 'conversion', row: { eventId: e.eventId, unitId: e.unitId, event: e.event, value: e.value ?? null, at: time.at } });
           return;
         }
         const experiment = registry.get(e.experiment);
@@ -113,34 +115,63 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
               : row.completedAt && time.at >= new Date(row.completedAt)
                 ? `the exposure is after experiment "${e.experiment}" completed (${row.completedAt})`
                 : null;
-        if (problem) rejected.push({ index, eventId, reason: problem, field: '/experiment' });
-        else exposures.push({ index, event: e, experiment: experiment!, at: time.at });
+        candidates.push({ index, kind: 'exposure', event: e, at: time.at, experiment, problem });
       });
 
       const stored = await db.transaction(async (tx) => {
+        const judgeable = candidates.flatMap((c) => (c.kind === 'exposure' && !c.problem ? [{ ...c, experiment: c.experiment! }] : []));
         // Exposure writes need the aggregates to themselves; conversions only share them.
-        await lockAggregates(tx, exposures.length > 0 ? 'exclusive' : 'shared');
-        const sticky = await recorded(tx, exposures.map((x) => ({ experimentId: x.experiment.row.id, unitId: x.event.unitId })));
+        await lockAggregates(tx, judgeable.length > 0 ? 'exclusive' : 'shared');
+        const sticky = await recorded(tx, judgeable.map((x) => ({ experimentId: x.experiment.row.id, unitId: x.event.unitId })));
+        // Data from before a unit's erasure, arriving late (a retry, another instance), is not stored again.
+        const erased = await erasedAt(tx, candidates.map((c) => (c.kind === 'conversion' ? c.row.unitId : c.event.unitId)));
+        const refused: Rejection[] = [];
+        const conversions: ConversionRow[] = [];
+        const exposureEvents: { index: number; event: ExposureEvent; at: Date }[] = [];
         const exposureRows = new Map<string, ExposureRow & { eventId: string; index: number }>();
-        for (const x of exposures) {
-          const { event, experiment } = x;
+        const seen = new Set<string>();
+        let repeated = 0;
+        for (const c of candidates) {
+          const eventId = c.kind === 'conversion' ? c.row.eventId : c.event.eventId;
+          const unitId = c.kind === 'conversion' ? c.row.unitId : c.event.unitId;
+          const erasure = erased.get(unitId);
+          if (erasure && erasure >= (c.kind === 'conversion' ? c.row.at : c.at)) {
+            refused.push({ index: c.index, eventId, reason: `unit "${unitId}" was erased at ${erasure.toISOString()}; events from before its erasure are not stored`, field: '/unitId' });
+            continue;
+          }
+          if (seen.has(eventId)) {
+            repeated++;
+            continue;
+          }
+          if (c.kind === 'conversion') {
+            seen.add(eventId);
+            conversions.push(c.row);
+            continue;
+          }
+          const { event, index } = c;
+          if (c.problem) {
+            refused.push({ index, eventId, reason: c.problem, field: '/experiment' });
+            continue;
+          }
+          const experiment = c.experiment!;
           const key = `${experiment.row.id}:${event.unitId}`;
           const a = assign({ unitId: event.unitId, attributes: event.attributes }, runningCompiled(experiment), { holdout, sticky: sticky.get(key) });
           if (a.reason !== 'bucketed' && a.reason !== 'holdout') {
-            rejected.push({ index: x.index, eventId: event.eventId, reason: `unit "${event.unitId}" is not in experiment "${event.experiment}" (${a.reason})`, field: '/unitId' });
+            refused.push({ index, eventId, reason: `unit "${event.unitId}" is not in experiment "${event.experiment}" (${a.reason})`, field: '/unitId' });
             continue;
           }
           if (event.variant !== undefined && event.variant !== a.variant) {
-            rejected.push({ index: x.index, eventId: event.eventId, reason: `variant "${event.variant}" disagrees with the assignment ("${a.variant}")`, field: '/variant' });
+            refused.push({ index, eventId, reason: `variant "${event.variant}" disagrees with the assignment ("${a.variant}")`, field: '/variant' });
             continue;
           }
+          seen.add(eventId);
+          exposureEvents.push({ index, event, at: c.at });
           const segments: ExposureRow['segments'] = {};
           for (const s of experiment.row.segments) if (event.attributes && Object.hasOwn(event.attributes, s)) segments[s] = event.attributes[s];
-          const row = { experimentId: experiment.row.id, unitId: event.unitId, variant: a.variant, holdout: a.reason === 'holdout', at: x.at, segments, eventId: event.eventId, index: x.index };
+          const row = { experimentId: experiment.row.id, unitId: event.unitId, variant: a.variant, holdout: a.reason === 'holdout', at: c.at, segments, eventId, index };
           const earlier = exposureRows.get(key);
           if (!earlier || row.at < earlier.at) exposureRows.set(key, row);
         }
-        const exposureEvents = exposures.filter((x) => !rejected.some((r) => r.index === x.index));
         let newExposureIds = new Set<string>();
         if (exposureEvents.length) {
           const { rows } = await tx.query<{ event_id: string }>(
@@ -160,14 +191,19 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           await writeExposures(tx, [...exposureRows.values()].filter((r) => newExposureIds.has(r.eventId)));
         }
         const newConversionIds = await insertConversions(tx, conversions);
-        return { exposures: newExposureIds, conversions: newConversionIds, rows: [...exposureRows.values()].filter((r) => newExposureIds.has(r.eventId)), exposureEvents: exposureEvents.length };
+        return {
+          rows: [...exposureRows.values()].filter((r) => newExposureIds.has(r.eventId)),
+          refused,
+          // Stored now; the rest of the judged events were stored before (retries).
+          accepted: newExposureIds.size + newConversionIds.size,
+          duplicates: repeated + exposureEvents.length - newExposureIds.size + conversions.length - newConversionIds.size,
+        };
       });
 
       await recorder.markExposed(stored.rows);
-      const accepted = stored.exposures.size + stored.conversions.size;
-      duplicates += stored.exposureEvents - stored.exposures.size + conversions.length - stored.conversions.size;
+      rejected.push(...stored.refused);
       rejected.sort((a, b) => a.index - b.index);
-      return { accepted, duplicates, rejected };
+      return { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
     },
   };
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { notFound } from '../errors';
 import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregates';
 import { appendAudit } from '../store/audit';
+import { unitHash } from '../store/erasures';
 import type { Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { findExperiment } from '../store/experiments';
@@ -21,7 +21,6 @@ export interface UnitData {
 }
 
 /** The audit log keeps a hash of an erased unit id, never the id itself. */
-export const unitHash = (unitId: string) => createHash('sha256').update(unitId).digest('hex').slice(0, 16);
 
 export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRecorder, experimentIds: () => number[]): Promise<UnitData> {
   async function experiment(key: string) {
@@ -48,7 +47,7 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
       recorder.forget(experimentIds(), unitId);
       const erased = await db.transaction(async (tx) => {
         await lockAggregates(tx, 'exclusive');
-        const result = await eraseUnit(tx, unitId);
+        const result = await eraseUnit(tx, unitId, unitHash(unitId));
         await appendAudit(tx, {
           actor,
           action: 'unit.erase',

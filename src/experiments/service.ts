@@ -1,4 +1,4 @@
-import { lockAggregates, rebuildExperiment, syncStreams } from '../store/aggregates';
+import { lockAggregates, rebuildExperiment, recomputeCompleted, syncStreams } from '../store/aggregates';
 import { appendAudit, auditFor, type AuditEntry } from '../store/audit';
 import type { Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
@@ -179,7 +179,18 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         if (!result.ok) throw conflict(result.reason, 'invalid-transition', { currentStatus: current.status });
         const stamp = action === 'start' ? 'started_at' : action === 'complete' ? 'completed_at' : action === 'archive' ? 'archived_at' : undefined;
         const row = await saveExperiment(tx, key, { tactic: current.tactic, definition: definitionOf(current), status: result.to, stamp });
-        await appendAudit(tx, { actor, action, experimentKey: key, details: { from: current.status, to: result.to, version: row.version } });
+        const details: Record<string, unknown> = { from: current.status, to: result.to, version: row.version };
+        if (action === 'complete') {
+          // Conversions are attributed as they arrive: one stamped at or after completed_at may
+          // already be counted (timestamps may be ahead), or be counted by an ingestion that
+          // read the experiment as running and has not committed yet. The exclusive lock waits
+          // for those; the units concerned are then recomputed from the raw events, and every
+          // later ingestion sees completed_at (it reads it in SQL, after the shared lock).
+          await lockAggregates(tx, 'exclusive');
+          const units = await recomputeCompleted(tx, row.id, new Date(row.completedAt!));
+          if (units > 0) details.reaggregated = { units };
+        }
+        await appendAudit(tx, { actor, action, experimentKey: key, details });
         return row;
       });
       await announce(updated);

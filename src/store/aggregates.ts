@@ -11,8 +11,9 @@ import type { Queryable } from './db';
  *   - a new (or earlier) first exposure recomputes that unit's aggregates from the raw events.
  * If both ran at once for one unit, each could miss the other's uncommitted row. So every
  * writer takes a transaction-level advisory lock first: conversion batches share it,
- * exposure writes, rebuilds and erasures take it exclusively. A conversion batch therefore
- * sees every exposure committed before it, and an exposure write sees every conversion.
+ * exposure writes, rebuilds, erasures and completions take it exclusively. A conversion
+ * batch therefore sees every exposure committed before it, and an exposure write sees every
+ * conversion.
  */
 const AGGREGATES_LOCK = 7_421_002;
 
@@ -96,6 +97,37 @@ export async function recomputeUnits(q: Queryable, pairs: readonly { experimentI
 }
 
 /**
+ * On completion: the units of this experiment whose aggregates may hold a conversion at or
+ * after `completedAt`, recomputed from the raw events. Conversions are attributed when they
+ * are ingested, so one stamped after the completion moment (timestamps may be up to 5 minutes
+ * ahead) or ingested while the completion was being committed may already be counted. Only
+ * those units are touched: conversions at or after `completedAt` are found through the index
+ * on events' time (they are the last few minutes of events), never by scanning the
+ * experiment's units. Returns the number of units recomputed.
+ * Call inside the completing transaction, after completed_at is set, holding the exclusive
+ * aggregates lock: every ingestion that could still have read the experiment as running has
+ * then committed, and every later one sees completed_at.
+ */
+export async function recomputeCompleted(q: Queryable, experimentId: number, completedAt: Date): Promise<number> {
+  // The upper bound makes it a range, which the planner estimates as narrow even without
+  // statistics (the embedded database never analyzes): it keeps to the index.
+  const { rows } = await q.query<{ unit_id: string }>(
+    `SELECT DISTINCT ev.unit_id
+       FROM events ev
+       JOIN experiment_streams m ON m.experiment_id = $1 AND m.event = ev.name
+       JOIN exposures x ON x.experiment_id = $1 AND x.unit_id = ev.unit_id
+      WHERE ev.kind = 'conversion' AND ev.occurred_at >= $2 AND ev.occurred_at < 'infinity'`,
+    // A millisecond early: the database keeps microseconds, a Date only milliseconds.
+    [experimentId, new Date(completedAt.getTime() - 1).toISOString()],
+  );
+  await recomputeUnits(
+    q,
+    rows.map((r) => ({ experimentId, unitId: r.unit_id })),
+  );
+  return rows.length;
+}
+
+/**
  * Rebuilds an experiment's aggregates (all streams, or only these) from the raw events.
  * Call inside a transaction holding the exclusive aggregates lock. Returns the rows written.
  */
@@ -138,8 +170,25 @@ export async function syncStreams(q: Queryable, experimentId: number, streams: r
   return { added: addedRows.map((r) => r.id), removed };
 }
 
-/** Everything stored about a unit, gone. Call holding the exclusive aggregates lock. */
-export async function eraseUnit(q: Queryable, unitId: string): Promise<{ exposures: number; events: number; aggregates: number; experimentIds: number[] }> {
+/** Tombstones outlive any exposure still queued somewhere (a queue waits out a database outage, not weeks). */
+const ERASURE_TOMBSTONE_DAYS = 30;
+
+/**
+ * Everything stored about a unit, gone, and a tombstone (its hash and the moment) so that an
+ * exposure assigned before now but still queued on another instance cannot bring it back.
+ * Call holding the exclusive aggregates lock.
+ */
+export async function eraseUnit(
+  q: Queryable,
+  unitId: string,
+  unitHash: string,
+): Promise<{ exposures: number; events: number; aggregates: number; experimentIds: number[] }> {
+  await q.query(`DELETE FROM erasures WHERE erased_at < now() - make_interval(days => $1)`, [ERASURE_TOMBSTONE_DAYS]);
+  await q.query(
+    `INSERT INTO erasures (unit_hash, erased_at) VALUES ($1, clock_timestamp())
+     ON CONFLICT (unit_hash) DO UPDATE SET erased_at = excluded.erased_at`,
+    [unitHash],
+  );
   const exposures = await q.query<{ experiment_id: number }>('DELETE FROM exposures WHERE unit_id = $1 RETURNING experiment_id', [unitId]);
   const experimentIds = exposures.rows.map((r) => r.experiment_id);
   // Aggregates exist only for exposed units: their experiments name them (primary key lookups).

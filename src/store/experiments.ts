@@ -53,8 +53,14 @@ export async function insertExperiment(q: Queryable, key: string, tactic: string
   return toExperiment(rows[0]);
 }
 
+/**
+ * `forUpdate` locks the row against other changes of the experiment (FOR NO KEY UPDATE: its
+ * id never changes). That lock still lets other transactions insert rows referencing the
+ * experiment (exposures, cells: their foreign key checks take FOR KEY SHARE), so a change that
+ * then waits for the aggregates lock cannot deadlock with an exposure write holding it.
+ */
 export async function findExperiment(q: Queryable, key: string, options: { forUpdate?: boolean } = {}): Promise<ExperimentRow | null> {
-  const { rows } = await q.query<DbRow>(`SELECT ${COLUMNS} FROM experiments WHERE key = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [key]);
+  const { rows } = await q.query<DbRow>(`SELECT ${COLUMNS} FROM experiments WHERE key = $1${options.forUpdate ? ' FOR NO KEY UPDATE' : ''}`, [key]);
   return rows[0] ? toExperiment(rows[0]) : null;
 }
 
@@ -144,10 +150,10 @@ export async function startedInTactic(q: Queryable, tactic: string): Promise<Exp
   return rows.map(toExperiment);
 }
 
-/** Every tactic of a non-archived experiment, with its experiments counted per status. */
+/** Every tactic, with its experiments counted per status (archived ones too: their results still count on the scorecard). */
 export async function tacticSummaries(q: Queryable): Promise<{ tactic: string; experiments: number; byStatus: Record<string, number> }[]> {
   const { rows } = await q.query<{ tactic: string; status: string; n: number }>(
-    `SELECT tactic, status, count(*)::int AS n FROM experiments WHERE status <> 'archived' GROUP BY tactic, status ORDER BY tactic, status`,
+    `SELECT tactic, status, count(*)::int AS n FROM experiments GROUP BY tactic, status ORDER BY tactic, status`,
   );
   const out = new Map<string, { tactic: string; experiments: number; byStatus: Record<string, number> }>();
   for (const r of rows) {

@@ -13,7 +13,8 @@ export interface ExposureRow {
 }
 
 /**
- * Records first exposures and brings their units' aggregates up to date. A unit already
+ * Records first exposures and brings their units' aggregates up to date. An exposure of an
+ * erased unit at or before its erasure (queued elsewhere while it was erased) is skipped. A unit already
  * recorded keeps its row unless this exposure is earlier (batches from several instances
  * arrive out of order): the first exposure is the earliest one. Every inserted or moved
  * exposure has its aggregates recomputed from the raw events, because conversions may have
@@ -35,14 +36,18 @@ export async function writeExposures(tx: Queryable, rows: readonly ExposureRow[]
 }
 
 /**
- * A batch from /v1/assign's queue, committed without waiting for the WAL flush. Those
- * exposures are already documented as lost on a crash within the flush interval; sparing
- * the flush wait is what lets the embedded database keep up with new visitors.
+ * A batch from /v1/assign's queue. On PostgreSQL it commits durably: the units are marked as
+ * exposed (in Redis) once this returns, and a mark outliving a row that a database crash took
+ * back would leave that unit out of the results for good. On the embedded database it commits
+ * without waiting for the WAL flush: the database lives and dies with this process, and so do
+ * the queue and the in-process marks, so a crash loses rows and marks together (the units are
+ * recorded again on their next visit), and sparing the flush wait lets it keep up with new
+ * visitors.
  */
 export async function insertExposureBatch(db: Db, rows: readonly ExposureRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db.transaction(async (tx) => {
-    await tx.query('SET LOCAL synchronous_commit = off');
+    if (db.backend === 'pglite') await tx.query('SET LOCAL synchronous_commit = off');
     await writeExposures(tx, rows);
   });
 }
@@ -57,6 +62,10 @@ const EXPOSURES_UPSERT = `INSERT INTO exposures (experiment_id, unit_id, variant
      SELECT t.experiment_id, t.unit_id, t.variant, t.holdout, t.first_exposed_at, t.segments, c.id
        FROM json_to_recordset($1::json) AS t(experiment_id int, unit_id text, variant text, holdout bool, first_exposed_at timestamptz, segments jsonb)
        JOIN cells c ON c.experiment_id = t.experiment_id AND c.variant = t.variant AND c.holdout = t.holdout AND c.segments = t.segments
+      WHERE NOT EXISTS (
+              SELECT 1 FROM erasures e
+               WHERE e.unit_hash = left(encode(sha256(convert_to(t.unit_id, 'UTF8')), 'hex'), 16)
+                 AND e.erased_at >= t.first_exposed_at)
      ON CONFLICT (experiment_id, unit_id) DO UPDATE
         SET first_exposed_at = excluded.first_exposed_at, segments = excluded.segments, cell = excluded.cell
       WHERE excluded.first_exposed_at < exposures.first_exposed_at

@@ -33,14 +33,17 @@ export async function seed(world: World, key: string, plan: Record<string, ArmPl
       wanted.set(v, wanted.get(v)! - 1);
     }
   }
-  const now = Date.now();
+  // Exposures and conversions in the past (but not before the start), so that completing the
+  // experiment right after seeding keeps them: a conversion at or after completion never counts.
+  const exposedAt = Math.max(new Date(e.startedAt ?? Date.now()).getTime(), Date.now() - 2000);
+  const convertedAt = exposedAt + 1;
   const events: unknown[] = [];
   for (const [variant, p] of Object.entries(plan)) {
-    units[variant].forEach((u, i) => events.push(exposure(u, key, new Date(now).toISOString(), p.attributes ? { attributes: p.attributes(i) } : {}, eid('sx'))));
+    units[variant].forEach((u, i) => events.push(exposure(u, key, new Date(exposedAt).toISOString(), p.attributes ? { attributes: p.attributes(i) } : {}, eid('sx'))));
     units[variant].slice(0, p.converters ?? 0).forEach((u, i) => {
       for (let k = 0; k < (p.perUnit ?? 1); k++) {
         const value = typeof p.value === 'function' ? p.value(i) : p.value;
-        events.push(conversion(u, p.event ?? 'purchase', new Date(now + 1000).toISOString(), value, eid('sc')));
+        events.push(conversion(u, p.event ?? 'purchase', new Date(convertedAt).toISOString(), value, eid('sc')));
       }
     });
   }

@@ -1,5 +1,6 @@
+import { insertExposureBatch } from '../../src/store/exposures';
 import { backdateStart } from '../helpers/experiments';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { backend, bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 import { HOUR, MIN, at, conversion, counts, eid, exposure, send } from '../helpers/events';
 
@@ -27,6 +28,9 @@ async function variantOf(key: string, unitId: string, attributes?: Record<string
 
 const backdate = (key: string, ms: number) => backdateStart(world, key, ms);
 
+/** What GET .../counts counts (without when it was computed). */
+const counted = ({ overall, holdout, segments }: Awaited<ReturnType<typeof counts>>['body']) => ({ overall, holdout, segments });
+
 // Exposure timestamps must not precede the experiment's start: tests expose "now" and convert within minutes after.
 const soon = (min: number) => at(min * MIN);
 
@@ -52,6 +56,39 @@ describe('idempotency', () => {
     const res = await send(world, [exposure('idem-2', key, soon(0)), c, c]);
     expect(res.body).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
     expect((await counts(world, key)).total('purchase', 'count')).toBe(1);
+  });
+
+  test('an event rejected in a batch does not make a later one with its eventId a duplicate', async () => {
+    const key = await running({ targeting: { attribute: 'lifecycle', op: 'eq', value: 'returning' } });
+    const returning = { lifecycle: 'returning' };
+    const v = await variantOf(key, 'dupr-2', returning);
+    const wrong = v === 'control' ? 'personalized' : 'control';
+    const [a, b, c] = [eid('dupr'), eid('dupr'), eid('dupr')];
+    const batch = [
+      exposure('dupr-1', key, soon(0), { attributes: { lifecycle: 'new' } }, a), // not in the experiment
+      conversion('dupr-1', 'purchase', soon(1), undefined, a), // stored
+      exposure('dupr-2', key, soon(0), { variant: wrong, attributes: returning }, b), // disagrees
+      exposure('dupr-2', key, soon(0), { variant: v, attributes: returning }, b), // stored
+      exposure('dupr-3', 'no-such-experiment', soon(0), {}, c), // no experiment
+      conversion('dupr-2', 'purchase', soon(1), undefined, c), // stored
+      conversion('dupr-2', 'purchase', soon(2), undefined, c), // a duplicate of the one stored
+    ];
+    const rejected = [
+      { index: 0, eventId: a, reason: expect.stringMatching(/not in experiment .*not_targeted/), field: '/unitId' },
+      { index: 2, eventId: b, reason: expect.stringMatching(/disagrees with the assignment/), field: '/variant' },
+      { index: 4, eventId: c, reason: expect.stringMatching(/no experiment "no-such-experiment"/), field: '/experiment' },
+    ];
+    expect((await send(world, batch)).body).toEqual({ accepted: 3, duplicates: 1, rejected });
+    const { rows } = await world.rt.db.query('SELECT event_id, kind, unit_id FROM events WHERE event_id = ANY($1) ORDER BY event_id', [[a, b, c]]);
+    expect(rows).toEqual([
+      { event_id: a, kind: 'conversion', unit_id: 'dupr-1' },
+      { event_id: b, kind: 'exposure', unit_id: 'dupr-2' },
+      { event_id: c, kind: 'conversion', unit_id: 'dupr-2' },
+    ]);
+    const cc = await counts(world, key);
+    expect([cc.units(), cc.total('purchase', 'count')]).toEqual([1, 1]);
+    // Sent again: the stored ones are duplicates, the rejected ones rejected again.
+    expect((await send(world, batch)).body).toEqual({ accepted: 0, duplicates: 4, rejected });
   });
 });
 
@@ -108,6 +145,59 @@ describe('attribution', () => {
     expect((await counts(world, key)).total('revenue', 'sum')).toBe(0);
     await send(world, [conversion('done-1', 'revenue', soon(-5), 8)]);
     expect((await counts(world, key)).total('revenue', 'sum')).toBe(8);
+  });
+
+  test('completing drops conversions stamped after it that were already counted: kept aggregates equal a rebuild', async () => {
+    const key = await running();
+    await backdate(key, HOUR);
+    await send(world, [exposure('done-2', key, soon(-10)), exposure('done-3', key, soon(-10)), conversion('done-2', 'revenue', soon(-5), 8), conversion('done-3', 'revenue', soon(-5), 3)]);
+    // Timestamps may be up to 5 minutes ahead: these are accepted, and counted while the experiment runs.
+    expect((await send(world, [conversion('done-2', 'revenue', soon(4), 50), conversion('done-2', 'purchase', soon(4))])).body).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect((await counts(world, key)).total('revenue', 'sum')).toBe(61);
+    await world.api.post(`/v1/experiments/${key}/complete`).set(admin).expect(200);
+    const kept = await counts(world, key);
+    expect([kept.units(), kept.total('revenue', 'count'), kept.total('revenue', 'sum'), kept.total('purchase')]).toEqual([2, 2, 11, 0]);
+    await world.api.post(`/v1/experiments/${key}/reaggregate`).set(admin).expect(200);
+    expect(counted((await counts(world, key)).body)).toEqual(counted(kept.body));
+    // Only the unit with a conversion after the completion was recomputed.
+    const history = await world.api.get(`/v1/experiments/${key}/history`).set(admin).expect(200);
+    const complete = history.body.items.find((e: { action: string }) => e.action === 'complete');
+    expect(complete.details).toMatchObject({ reaggregated: { units: 1 } });
+  });
+
+  // Two connections at once: the embedded database runs one transaction at a time.
+  (backend === 'postgres' ? test : test.skip)('a conversion ingested while the experiment completes is not left counted', async () => {
+    const key = await running();
+    await backdate(key, HOUR);
+    await send(world, [exposure('race-1', key, soon(-10)), conversion('race-1', 'revenue', soon(-5), 8)]);
+    const waiting = async () =>
+      (await world.rt.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n;
+    const until = async (what: string, done: () => Promise<boolean>) => {
+      for (const start = Date.now(); !(await done()); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${what}`);
+      }
+    };
+    let ingest: ReturnType<typeof send> | undefined;
+    let complete: Promise<{ status: number }> | undefined;
+    let completed = false;
+    await world.rt.db.transaction(async (tx) => {
+      // Hold the unit's aggregate rows: the ingestion reads the experiment (running), then waits here to add to them.
+      await tx.query('SELECT 1 FROM unit_metrics WHERE unit_id = $1 FOR UPDATE', ['race-1']);
+      ingest = send(world, [conversion('race-1', 'revenue', soon(1), 50)]);
+      await until('the ingestion to wait', async () => (await waiting()) >= 1);
+      complete = world.api
+        .post(`/v1/experiments/${key}/complete`)
+        .set(admin)
+        .then((res) => ((completed = true), res));
+      // The completion commits, or waits for the ingestion in flight.
+      await until('the completion', async () => completed || (await waiting()) >= 2);
+    });
+    expect((await ingest!).body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await complete!).status).toBe(200);
+    const kept = await counts(world, key);
+    expect(kept.total('revenue', 'sum')).toBe(8);
+    await world.api.post(`/v1/experiments/${key}/reaggregate`).set(admin).expect(200);
+    expect(counted((await counts(world, key)).body)).toEqual(counted(kept.body));
   });
 
   test('a unit in several experiments converts in each; an experiment it never saw is untouched', async () => {
@@ -306,6 +396,42 @@ describe('erasure', () => {
     expect(JSON.stringify(rows)).not.toContain('gdpr-1');
     expect((await world.api.delete('/v1/units/nobody-here').set(admin).expect(200)).body).toEqual({ unitId: 'nobody-here', exposures: 0, events: 0, aggregates: 0 });
     await world.api.delete('/v1/units/gdpr-2').set(bearer(await world.key('read'))).expect(403);
+  });
+
+  test('an exposure assigned before the erasure, still queued elsewhere, cannot bring the unit back', async () => {
+    // Another instance's queue flushing after the erasure commits is this write: the exposure
+    // happened before the erasure. A visit after the erasure is a new exposure and is kept.
+    const key = await running();
+    const { id, variants } = (await world.rt.db.query<{ id: number; variants: { key: string }[] }>("SELECT id, definition->'variants' AS variants FROM experiments WHERE key = $1", [key])).rows[0];
+    const row = (unitId: string, at: Date) => ({ experimentId: id, unitId, variant: variants[0].key, holdout: false, at, segments: {} });
+    const assignedAt = new Date(Date.now() - 1000);
+    await world.api.delete('/v1/units/gdpr-queued').set(admin).expect(200);
+    await insertExposureBatch(world.rt.db, [row('gdpr-queued', assignedAt), row('gdpr-other', assignedAt)]);
+    const stored = await world.rt.db.query<{ unit_id: string }>('SELECT unit_id FROM exposures WHERE experiment_id = $1 ORDER BY unit_id', [id]);
+    expect(stored.rows.map((r) => r.unit_id)).toEqual(['gdpr-other']);
+    await insertExposureBatch(world.rt.db, [row('gdpr-queued', new Date(Date.now() + 1000))]);
+    expect((await counts(world, key)).units()).toBe(2);
+    const tomb = await world.rt.db.query<{ unit_hash: string }>('SELECT unit_hash FROM erasures');
+    expect(JSON.stringify(tomb.rows)).not.toContain('gdpr-queued'); // a hash, never the id
+  });
+
+  test('events from before the erasure, sent again afterwards, are refused; later ones are stored', async () => {
+    const key = await running();
+    await backdate(key, HOUR);
+    const before = new Date(Date.now() - 60_000).toISOString();
+    await send(world, [exposure('gdpr-late', key, before), conversion('gdpr-late', 'purchase', before)]);
+    await world.api.delete('/v1/units/gdpr-late').set(admin).expect(200);
+    const retry = await world.api.post('/v1/events').set(bearer(await world.key('assign'))).send({ events: [exposure('gdpr-late', key, before), conversion('gdpr-late', 'purchase', before)] }).expect(200);
+    expect(retry.body.accepted).toBe(0);
+    expect(retry.body.rejected.map((r: { index: number; field: string; reason: string }) => [r.index, r.field, /was erased at .*; events from before its erasure are not stored$/.test(r.reason)])).toEqual([
+      [0, '/unitId', true],
+      [1, '/unitId', true],
+    ]);
+    const { rows } = await world.rt.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE unit_id = $1', ['gdpr-late']);
+    expect(rows[0].n).toBe(0);
+    const later = new Date(Date.now() + 1000).toISOString();
+    const fresh = await world.api.post('/v1/events').set(bearer(await world.key('assign'))).send({ events: [exposure('gdpr-late', key, later)] }).expect(200);
+    expect(fresh.body.accepted).toBe(1);
   });
 
   test('an erased unit is treated as new afterwards', async () => {

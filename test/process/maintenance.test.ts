@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { processStorage, spawnServer, withDatabase } from '../helpers/process';
+
+/**
+ * The maintenance commands an operator runs on the database directly (README "Maintenance
+ * commands"): migrate, keys create / list / revoke, reaggregate. Run as compiled programs
+ * on the backend under test, and checked through a server started on the same storage.
+ */
+function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.resolve(`dist/src/cli/${script}.js`), ...args], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let storage: Awaited<ReturnType<typeof processStorage>>;
+beforeAll(async () => {
+  storage = await processStorage();
+});
+afterAll(() => storage.cleanup());
+
+test('migrate applies every migration once, then has nothing to do', async () => {
+  const first = await run('migrate', [], storage.env);
+  expect(first).toMatchObject({ code: 0, stderr: '' });
+  expect(first.stdout).toMatch(/^applied: 001_foundation, 002_exposures, 003_events, .*005_erasures\n$/);
+  const again = await run('migrate', [], storage.env);
+  expect(again).toMatchObject({ code: 0, stdout: 'up to date: no migration to apply\n' });
+  const tables = await withDatabase(storage.env, async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('experiments', 'events', 'erasures')")).rows[0].n);
+  expect(tables).toBe(3);
+});
+
+test('keys: create prints a working key once; list shows it without the secret; revoke stops it', async () => {
+  const created = await run('keys', ['create', '--scope', 'read', '--name', 'ci'], storage.env);
+  expect(created.code).toBe(0);
+  const [, id, secret] = /^created (\S+) \(read, "ci"\)\. The key, shown this once:\n\n {2}(\S+)\n/.exec(created.stdout) ?? [];
+  expect(secret).toBeDefined();
+
+  const listed = await run('keys', ['list'], storage.env);
+  expect(listed.stdout).toMatch(new RegExp(`^${id}\\tread\\tactive\\t\\S+\\tci$`, 'm'));
+  expect(listed.stdout).not.toContain(secret);
+
+  const server = await spawnServer(storage.env);
+  try {
+    expect((await fetch(`${server.url}/v1/experiments`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(200);
+  } finally {
+    await server.stop();
+  }
+  expect((await run('keys', ['revoke', id], storage.env)).stdout).toBe(`revoked ${id}\n`);
+  const again = await spawnServer(storage.env);
+  try {
+    expect((await fetch(`${again.url}/v1/experiments`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(401);
+  } finally {
+    await again.stop();
+  }
+});
+
+test('usage mistakes are one line on stderr and a non-zero exit', async () => {
+  const bad = await run('keys', ['create', '--scope', 'root', '--name', 'x'], storage.env);
+  expect(bad).toMatchObject({ code: 4, stdout: '', stderr: 'keys: --scope must be one of assign, read, admin\n' });
+  const missing = await run('reaggregate', ['no-such-experiment'], storage.env);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/^reaggregate: .*no-such-experiment.*\n$/);
+  expect((await run('reaggregate', [], storage.env)).code).toBe(4);
+});
