@@ -161,10 +161,16 @@ function comparison(e: Experiment, m: Metric, control: VariantCounts, treatment:
   };
 }
 
-/** Sets pValueAdjusted, significant and better from the adjusted p-values of these comparisons. */
-function adjust(e: Experiment, m: Metric, comparisons: ComparisonResult[], method: (p: number[]) => number[]): void {
+/**
+ * Sets pValueAdjusted, significant and better from the adjusted p-values of these comparisons.
+ * With `wholeFamily`, comparisons without a p-value yet (below the minimum data rule) still
+ * count in the family, as p = 1: the arms are fixed by the design, so an arm that has no
+ * data yet must not make the others' correction lighter.
+ */
+function adjust(e: Experiment, m: Metric, comparisons: ComparisonResult[], method: (p: number[]) => number[], wholeFamily = false): void {
   const tested = comparisons.filter((c) => c.pValue !== null);
-  const adjusted = method(tested.map((c) => c.pValue!));
+  const untested = wholeFamily ? comparisons.length - tested.length : 0;
+  const adjusted = method([...tested.map((c) => c.pValue!), ...new Array<number>(untested).fill(1)]);
   tested.forEach((c, i) => {
     c.pValueAdjusted = adjusted[i];
     c.significant = adjusted[i] < e.alpha;
@@ -240,8 +246,14 @@ function factorial(e: Experiment, m: Metric, overall: readonly VariantCounts[]) 
     cells.push({ levels: factors.map((f) => f.levels.indexOf(v.factors![f.name])), mean: est.value, variance: est.se * est.se });
   }
   try {
-    const r = factorialEffects(factors, cells, { alpha: e.alpha });
-    return { factors: r.mainEffects, interactions: r.interactions };
+    const units = overall.reduce((a, v) => a + v.units, 0);
+    const r = factorialEffects(factors, cells, { alpha: e.alpha, analysis: e.analysis, units: Math.max(1, units), plannedSampleSize: e.plannedSampleSize ?? DEFAULT_PLANNED_SAMPLE_SIZE });
+    // The minimum data rule applies to every cell: an effect is a contrast of all of them.
+    const smallest = Math.min(...overall.map((v) => v.units));
+    if (smallest >= MIN_UNITS_PER_ARM) return { factors: r.mainEffects, interactions: r.interactions };
+    const reason = `not enough data yet: every cell needs at least ${MIN_UNITS_PER_ARM} units (the smallest has ${smallest})`;
+    const hide = (x: (typeof r.mainEffects)[number]) => ({ ...x, ci: null, statistic: null, pValue: null, reason });
+    return { factors: r.mainEffects.map(hide), interactions: r.interactions.map(hide) };
   } catch {
     return { factors: [], interactions: [] };
   }
@@ -255,7 +267,7 @@ export function computeResults(e: Experiment, counts: Counts, options: ResultOpt
 
   const results: MetricResults[] = metrics.map((m) => {
     const overall = { ...block(e, m, counts.overall, srm), srm };
-    adjust(e, m, overall.comparisons, holm);
+    adjust(e, m, overall.comparisons, holm, true);
     const segments = segmentGroups.map((s) => ({ attribute: s.attribute, value: s.value, ...block(e, m, s.variants, segmentSrm.get(s)!), srm: segmentSrm.get(s)! }));
     adjust(e, m, segments.flatMap((s) => s.comparisons), benjaminiHochberg);
     return {

@@ -11,9 +11,13 @@
  *  - two-way interaction of A (a vs a₀) and B (b vs b₀), difference-in-differences:
  *      (1/|O|)·Σ_o [ m(a,b,o) − m(a₀,b,o) − m(a,b₀,o) + m(a₀,b₀,o) ]
  * Each is Σ w_c·m_c with Var = Σ w_c²·v_c; z = estimate/SE, two-sided normal p-value and
- * interval estimate ± z_{1−α/2}·SE. Effects are on the additive (absolute) scale.
+ * interval estimate ± z_{1−α/2}·SE (fixed analysis), or the always-valid p-value and the
+ * confidence-sequence interval at N = all units of the experiment (sequential analysis, as
+ * in sequential.ts), so effects are as safe to peek at as the comparisons. Effects are on
+ * the additive (absolute) scale.
  */
 import { fixedHorizonTest } from './fixed';
+import { DEFAULT_SEQUENTIAL_TUNING, sequentialTest } from './sequential';
 import type { Interval } from './types';
 import { assertAlpha, assertFinite } from './validate';
 
@@ -66,9 +70,21 @@ function combinations(counts: number[]): number[][] {
   return out;
 }
 
+export interface FactorialOptions {
+  alpha: number;
+  /** Default fixed. Sequential needs `units`. */
+  analysis?: 'fixed' | 'sequential';
+  /** Units in all cells together (N of the confidence sequence). */
+  units?: number;
+  /** N* of the confidence sequence; default 10,000. */
+  plannedSampleSize?: number;
+}
+
 /** Main effects of every non-baseline level and all two-way interactions of a full factorial. */
-export function factorialEffects(factors: Factor[], cells: FactorialCell[], opts: { alpha: number }): FactorialResult {
+export function factorialEffects(factors: Factor[], cells: FactorialCell[], opts: FactorialOptions): FactorialResult {
   assertAlpha(opts.alpha);
+  const sequential = opts.analysis === 'sequential';
+  if (sequential && !(Number.isInteger(opts.units) && (opts.units as number) >= 1)) throw new RangeError('a sequential analysis needs the total units (a positive integer)');
   if (factors.length < 1) throw new RangeError('at least one factor is needed');
   factors.forEach((f) => {
     if (f.levels.length < 2) throw new RangeError(`factor ${f.name} needs at least 2 levels`);
@@ -109,7 +125,9 @@ export function factorialEffects(factors: Factor[], cells: FactorialCell[], opts
   };
 
   const effect = (names: number[], levels: number[], estimate: number, se: number): FactorialEffect => {
-    const test = fixedHorizonTest(estimate, se, null, opts.alpha);
+    const test = sequential
+      ? sequentialTest(estimate, se, opts.units as number, opts.alpha, opts.plannedSampleSize ?? DEFAULT_SEQUENTIAL_TUNING)
+      : fixedHorizonTest(estimate, se, null, opts.alpha);
     const out: FactorialEffect = {
       factors: names.map((i) => factors[i].name),
       levels: names.map((i, k) => factors[i].levels[levels[k]]),

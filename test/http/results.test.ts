@@ -1,4 +1,5 @@
-import { benjaminiHochberg, compareBinary, compareMeans, holm } from '../../src/stats';
+import { benjaminiHochberg, compareBinary, compareMeans, holm, sequentialPValue } from '../../src/stats';
+import { parse as parseCsv } from '../helpers/csv';
 import { experimentBody } from '../helpers/fixtures';
 import { seed } from '../helpers/seed';
 import { bearer, startWorld, type World } from '../helpers/world';
@@ -210,7 +211,8 @@ test('power: units per arm needed for the minimum detectable effect, and how man
   expect(p).toMatchObject({ mde: 0.1, power: 0.8, currentUnitsPerArm: 400, moreUnitsPerArm: p.unitsPerArm - 400 });
 });
 
-test('multivariate: main effect of each factor and the two-way interaction', async () => {
+/** A running 2 x 2 factorial (headline x image) with this many units and converters per cell. */
+async function factorialWith(cells: Record<string, [number, number]>, overrides: Record<string, unknown> = {}) {
   const body = experimentBody({
     respectsHoldout: false,
     segments: [],
@@ -218,16 +220,17 @@ test('multivariate: main effect of each factor and the two-way interaction', asy
       { key: 'headline', levels: [{ key: 'generic' }, { key: 'personal' }] },
       { key: 'image', levels: [{ key: 'stock' }, { key: 'product' }] },
     ],
+    ...overrides,
   });
   delete (body as Record<string, unknown>).variants;
   await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
   await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
-  await seed(world, body.key, {
-    'generic.stock': { units: 300, converters: 30 },
-    'generic.product': { units: 300, converters: 45 },
-    'personal.stock': { units: 300, converters: 60 },
-    'personal.product': { units: 300, converters: 75 },
-  });
+  await seed(world, body.key, Object.fromEntries(Object.entries(cells).map(([cell, [units, converters]]) => [cell, { units, converters }])));
+  return body;
+}
+
+test('multivariate: main effect of each factor and the two-way interaction', async () => {
+  const body = await factorialWith({ 'generic.stock': [300, 30], 'generic.product': [300, 45], 'personal.stock': [300, 60], 'personal.product': [300, 75] });
   const m = metricOf(await results(body.key), 'purchase');
   expect(m.factors.map((f: { factors: string[]; levels: string[] }) => `${f.factors[0]}:${f.levels[0]}`)).toEqual(['headline:personal', 'image:product']);
   // headline: ((0.2 - 0.1) + (0.25 - 0.15)) / 2 = 0.1; image: ((0.15 - 0.1) + (0.25 - 0.2)) / 2 = 0.05; interaction: (0.25 - 0.2) - (0.15 - 0.1) = 0
@@ -236,7 +239,31 @@ test('multivariate: main effect of each factor and the two-way interaction', asy
   expect(m.interactions).toHaveLength(1);
   expect(m.interactions[0].estimate).toBeCloseTo(0, 12);
   expect(m.interactions[0].pValue).toBeGreaterThan(0.5);
-  expect(m.factors[0].pValue).toBeLessThan(0.001);
+  // The default (sequential) analysis applies to effects too: the always-valid p-value at
+  // N = 1,200 units, z = 0.1 / SE with SE = ½·sqrt(Σ p(1 − p)/300) over the four cells.
+  const se = 0.5 * Math.sqrt([0.1, 0.15, 0.2, 0.25].reduce((a, p) => a + (p * (1 - p)) / 300, 0));
+  expect(m.factors[0].se).toBeCloseTo(se, 12);
+  expect(m.factors[0].pValue).toBeCloseTo(sequentialPValue(0.1 / se, 1200, 0.05, 10_000), 12);
+  expect(m.factors[0].pValue).toBeLessThan(0.05);
+
+  // The CSV export carries the effects as rows of their own.
+  const csv = await world.api.get(`/v1/experiments/${body.key}/results?metric=purchase`).set(bearer(await world.key('read'))).set('Accept', 'text/csv').expect(200);
+  const [header, ...rows] = parseCsv(csv.text);
+  const effects = rows.filter((r) => r[header.indexOf('row')] !== 'variant');
+  expect(effects.map((r) => [r[header.indexOf('row')], r[header.indexOf('effect_factors')], r[header.indexOf('effect_levels')]])).toEqual([
+    ['main_effect', 'headline', 'personal'],
+    ['main_effect', 'image', 'product'],
+    ['interaction', 'headline x image', 'personal x product'],
+  ]);
+  expect(Number(effects[0][header.indexOf('p_value')])).toBe(m.factors[0].pValue);
+  expect(Number(effects[0][header.indexOf('absolute_ci_low')])).toBe(m.factors[0].ci[0]);
+});
+
+test('multivariate: no effect p-value while a cell is below the minimum data rule', async () => {
+  const body = await factorialWith({ 'generic.stock': [300, 30], 'generic.product': [300, 45], 'personal.stock': [300, 60], 'personal.product': [50, 15] }, { analysis: 'fixed' });
+  const m = metricOf(await results(body.key), 'purchase');
+  expect(m.factors[0]).toMatchObject({ pValue: null, ci: null, reason: 'not enough data yet: every cell needs at least 100 units (the smallest has 50)' });
+  expect(m.factors[0].estimate).toBeCloseTo(((0.2 - 0.1) + (0.3 - 0.15)) / 2, 12);
 });
 
 test('an experiment without data answers with empty arms and reasons, never an error', async () => {

@@ -11,6 +11,7 @@ import {
   studentTTwoSidedP,
 } from '../../src/stats';
 import vectors from './vectors/scipy.json';
+import rVectors from './vectors/r.json';
 import { expectRel } from './helpers';
 
 const d = vectors.distributions;
@@ -88,5 +89,71 @@ describe('chi-square upper tail and beta cdf vs SciPy', () => {
     expect(chiSquareSf(0, 3)).toBe(1);
     expect(chiSquareSf(-1, 3)).toBe(1);
     expect(chiSquareSf(Infinity, 3)).toBe(0);
+  });
+});
+
+/*
+ * R 4.2.2 reference values (vectors/r.json "distributions", written by vectors/generate.R with
+ * sprintf("%.17g"); each entry carries its exact R call). Bar: 1e-6 relative for CDFs and tail
+ * probabilities, 1e-9 relative for quantiles.
+ */
+describe("distributions vs R's pnorm, qnorm, pt, qt, pchisq (vectors/r.json)", () => {
+  const r = rVectors.distributions;
+  const P_TOL = 1e-6;
+  const Q_TOL = 1e-9;
+
+  test.each(r.pnorm)('$call = $value', ({ x, lowerTail, value }) => {
+    expectRel(lowerTail ? normalCdf(x) : normalSf(x), value, P_TOL, `x=${x}`);
+  });
+  test.each(r.twoSidedNormal)('$call = $value', ({ z, value }) => {
+    expectRel(normalTwoSidedP(z), value, P_TOL, `z=${z}`);
+    expectRel(normalTwoSidedP(-z), value, P_TOL, `z=${-z}`);
+  });
+  test.each(r.pnormLog)('$call = $value', ({ x, value }) => {
+    const sf = normalSf(x);
+    if (value > Math.log(Number.MIN_VALUE)) {
+      // representable: the log of our tail matches R's log tail
+      expect(sf).toBeGreaterThan(0);
+      expectRel(Math.log(sf), value, P_TOL, `log sf(${x})`);
+    } else {
+      // below 4.9e-324: the only correct double is 0 (never NaN or negative)
+      expect(sf).toBe(0);
+    }
+  });
+  test.each(r.qnorm)('$call = $value', ({ p, value }) => {
+    expectRel(normalQuantile(p), value, Q_TOL, `p=${p}`);
+  });
+
+  test.each(r.pt)('$call = $value', ({ t, df, lowerTail, value }) => {
+    const ours = lowerTail ? studentTCdf(t, df) : studentTSf(t, df);
+    expect(ours).toBeGreaterThan(0);
+    expect(ours).toBeLessThanOrEqual(1);
+    expectRel(ours, value, P_TOL, `t=${t} df=${df}`);
+  });
+  test.each(r.twoSidedT)('$call = $value', ({ t, df, value }) => {
+    expectRel(studentTTwoSidedP(t, df), value, P_TOL, `t=${t} df=${df}`);
+    expectRel(studentTTwoSidedP(-t, df), value, P_TOL, `t=${-t} df=${df}`);
+  });
+  test.each(r.qt)('$call = $value', (v) => {
+    // Where R's own qt misses the bar (see generate.R), "refined" is qt polished on R's pt.
+    const expected = v.refined ?? v.value;
+    expectRel(studentTQuantile(v.p, v.df), expected, Q_TOL, `p=${v.p} df=${v.df}${v.refined !== undefined ? ` [${v.refinedCall}]` : ''}`);
+  });
+  test("R's qt itself is off by > 1e-9 where a refined value is pinned (documents why it is used)", () => {
+    const refined = r.qt.filter((v) => v.refined !== undefined);
+    expect(refined.map((v) => `${v.p},${v.df}`)).toEqual(['1e-300,3', '1e-300,4.5', '1e-300,10']);
+    for (const v of refined) expect(Math.abs((v.value as number) / (v.refined as number) - 1)).toBeGreaterThan(1e-11);
+  });
+
+  test.each(r.pchisq)('$call = $value', ({ x, df, value }) => {
+    expectRel(chiSquareSf(x, df), value, P_TOL, `x=${x} df=${df}`);
+  });
+
+  test('the pinned set reaches the extremes the bar asks for', () => {
+    expect(Math.min(...r.pt.map((v) => v.value))).toBeLessThan(1e-299);
+    expect(Math.max(...r.pt.map((v) => v.df))).toBe(1e9);
+    expect(r.pt.some((v) => v.df === 1e5) && r.pt.some((v) => v.df === 1e7)).toBe(true);
+    expect(Math.min(...r.pchisq.map((v) => v.value))).toBeLessThan(1e-290);
+    expect(Math.min(...r.pnorm.map((v) => v.value))).toBeLessThan(1e-300);
   });
 });

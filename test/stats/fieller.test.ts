@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { compareBinary, compareMeans, fiellerLift, relativeLiftEstimate } from '../../src/stats';
 import vectors from './vectors/scipy.json';
-import { expectInterval } from './helpers';
+import { ciScale, expectInterval } from './helpers';
 
 describe("Fieller's interval vs mpmath roots of the quadratic (vectors/scipy.json \"fieller\")", () => {
   test.each(vectors.fieller)('mC=$meanC vC=$varC mT=$meanT vT=$varT c=$crit  [$call]', (v) => {
     const r = fiellerLift(v.meanC, v.varC, v.meanT, v.varT, v.crit);
     expect(r.estimate).toBeCloseTo(v.estimate, 14);
-    const scale = Math.abs(v.ci[1] - v.ci[0]) + Math.abs(v.estimate);
-    expectInterval(r.ci, v.ci, scale, 'fieller', 1e-10);
+    // Scale: the lift's magnitude or its delta-method SE √(vT/mC² + mT²·vC/mC⁴), whichever is larger.
+    const seLift = Math.sqrt(v.varT / v.meanC ** 2 + (v.meanT ** 2 * v.varC) / v.meanC ** 4);
+    expectInterval(r.ci, v.ci, ciScale(v.estimate, seLift), 'fieller', 1e-10);
   });
 
   test('unbounded when the control mean is not distinguishable from 0, and undefined at 0', () => {

@@ -11,18 +11,45 @@ export function expectRel(actual: number | null | undefined, expected: number, t
   }
 }
 
-/** |actual − expected| ≤ tol·max(1, |scale|) (absolute on the estimate's scale). */
+/**
+ * The scale that CI bounds are checked on: the estimate's magnitude, or its standard error when
+ * the estimate is smaller than one SE (an estimate near 0 has no magnitude of its own, and the
+ * bounds are then about ±crit·SE). Both inputs must come from the REFERENCE, never from the
+ * result under test. "CI bounds to 1e-8 of the estimate's scale" means
+ * |bound − reference bound| ≤ 1e-8 · ciScale(reference estimate, reference SE).
+ * E.g. a binary difference of 1e-4 at n = 1e8 per arm (SE ≈ 4e-5) is checked to ~1e-12 absolute.
+ */
+export function ciScale(estimate: number, se: number): number {
+  const scale = Math.max(Math.abs(estimate), Math.abs(se));
+  if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`ciScale: no usable scale from estimate ${estimate}, se ${se}`);
+  return scale;
+}
+
+/**
+ * |actual − expected| ≤ tol·|scale|: absolute error measured on the given scale (relative to the
+ * scale, NOT to max(1, scale): a scale of 1e-4 means an absolute bound of tol·1e-4). Pass the
+ * magnitude the test means: 1 for a probability, ciScale(estimate, se) for an effect or a CI
+ * bound. The scale must be positive and finite (a zero scale would demand exact equality; say so
+ * with toBe instead).
+ */
 export function expectAbs(actual: number | null | undefined, expected: number, tol = 1e-8, scale = 1, label = ''): void {
   if (typeof actual !== 'number' || !Number.isFinite(actual)) {
     throw new Error(`${label}: expected a finite number near ${expected}, got ${String(actual)}`);
   }
-  const bound = tol * Math.max(1, Math.abs(scale));
+  if (!(Math.abs(scale) > 0 && Number.isFinite(scale))) throw new Error(`${label}: scale must be positive and finite, got ${scale}`);
+  const bound = tol * Math.abs(scale);
   if (!(Math.abs(actual - expected) <= bound)) {
-    throw new Error(`${label}: ${actual} vs ${expected}: |error| ${Math.abs(actual - expected)} > ${bound}`);
+    throw new Error(
+      `${label}: ${actual} vs ${expected}: |error| ${Math.abs(actual - expected)} > ${bound} (= ${tol}·${Math.abs(scale)}; ` +
+        `${Math.abs(actual - expected) / Math.abs(scale)} of the scale)`,
+    );
   }
 }
 
-/** Interval check at the CI accuracy bar: each bound within 1e-8·max(1, |scale|). */
+/**
+ * Interval check at the CI accuracy bar: each bound within tol·|scale| of the reference
+ * (default tol 1e-8), with scale normally ciScale(reference estimate, reference SE).
+ */
 export function expectInterval(actual: [number, number] | null | undefined, expected: number[], scale: number, label = '', tol = 1e-8): void {
   if (!actual) throw new Error(`${label}: expected an interval, got ${String(actual)}`);
   expectAbs(actual[0], expected[0], tol, scale, `${label} lower`);

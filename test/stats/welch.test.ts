@@ -1,6 +1,6 @@
 import { compareMeans, meanEstimate, sampleVariance, welchDf } from '../../src/stats';
 import rVectors from './vectors/r.json';
-import { expectInterval, expectNoNonFinite, expectRel } from './helpers';
+import { ciScale, expectAbs, expectInterval, expectNoNonFinite, expectRel } from './helpers';
 
 describe("Welch t test vs R's t.test (vectors/r.json; R's x = treatment, y = control)", () => {
   test.each(rVectors.welch)('$name: $call', (v) => {
@@ -11,7 +11,8 @@ describe("Welch t test vs R's t.test (vectors/r.json; R's x = treatment, y = con
     expectRel(r.statistic, v.statistic, 1e-10, 't');
     expectRel(r.df, v.df, 1e-10, 'df');
     expectRel(r.pValue, v.pValue, 1e-6, 'p');
-    expectInterval(r.absolute.ci, v.ci, Math.abs(v.estimate) + (r.absolute.se ?? 0), 'ci');
+    // R reports no SE: its SE is estimate/statistic (both R's), so the scale is R's, not ours.
+    expectInterval(r.absolute.ci, v.ci, ciScale(v.estimate, Math.abs(v.estimate / v.statistic)), 'ci');
   });
 
   test('sleep data reproduces the textbook output (t = -1.8608, df = 17.776, p = 0.07939)', () => {
@@ -41,6 +42,18 @@ describe('GrowthBook published absolute-effect vectors (gbstats tests/frequentis
     expectRel(r.absolute.estimate, 0.23437666666666668, 1e-12, 'estimate');
     expectRel(r.absolute.se, 0.12983081254184736, 1e-12, 'se');
     // Our p is two-sided; GrowthBook's one-sided t p-value (scipy t.cdf, same Welch df) is half of it.
+    expectRel(r.pValue, 2 * 0.03554272489873023, 1e-6, 'p');
+  });
+  test('OneSidedTreatmentGreaterTTest absolute (n_C = 3000): full-precision lower bound 0.020791480063255735 at the 1e-8 bar', () => {
+    // growthbook/growthbook packages/stats/tests/frequentist/test_tests.py::test_one_sided_ttest_absolute
+    // pins ci = (0.020791480063255735, inf) (its own test compares only 5 dp). That bound is
+    // estimate − t_{0.95, Welch df}·SE, i.e. the lower end of our two-sided interval at alpha = 0.10.
+    // Independent check (SciPy 1.17.1): estimate - scipy.stats.t.ppf(0.95, df) * SE with the Welch
+    // df = 6087.3825... of these arms gives 0.020791480063255735 as well.
+    const r = compareMeans({ ...control, units: 3000 }, treatment, { alpha: 0.1, analysis: 'fixed' });
+    const scale = ciScale(0.23437666666666668, 0.12983081254184736);
+    expectAbs(r.absolute.ci?.[0], 0.020791480063255735, 1e-8, scale, 'one-sided lower bound');
+    expectRel(r.absolute.estimate, 0.23437666666666668, 1e-12, 'estimate');
     expectRel(r.pValue, 2 * 0.03554272489873023, 1e-6, 'p');
   });
 });

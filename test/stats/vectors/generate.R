@@ -2,6 +2,7 @@
 #   apt-get install -y r-base-core r-cran-metafor
 #   Rscript test/stats/vectors/generate.R
 # Produced with R 4.2.2 and metafor 3.8.1. Every number carries the exact call that produced it.
+# "distributions" (pnorm, qnorm, pt, qt, pchisq) is checked by test/stats/distributions.test.ts.
 # CI never runs this: the tests only read the pinned JSON.
 suppressPackageStartupMessages(library(metafor))
 
@@ -80,12 +81,117 @@ powerItems <- c(
       n = num(power.t.test(delta = 0.5, sd = 10, power = 0.8)$n))
 )
 
+# ---- distributions (stats::pnorm, qnorm, pt, qt, pchisq), checked against src/stats/distributions.ts.
+# Every entry carries the literal R call; inputs are printed with the fewest digits that round-trip.
+lit <- function(x) {
+  if (is.infinite(x)) return(if (x > 0) "Inf" else "-Inf")
+  for (d in 1:17) { s <- format(x, digits = d, scientific = NA); if (as.numeric(s) == x) return(s) }
+  sprintf("%.17g", x)
+}
+# Keep only values R can represent as normal doubles (the tests check relative error;
+# subnormals below 2.2e-308 carry fewer than 53 bits).
+keep <- function(v) is.finite(v) && (v == 0 || abs(v) >= .Machine$double.xmin)
+distItem <- function(call, value, ...) obj(..., value = num(value), call = str(call))
+
+pnormItems <- c()
+for (x in c(-38, -37.5, -30, -20, -10, -8.3, -5, -1.96, -1, -0.5, 0, 0.5, 1, 1.959963984540054, 3, 5, 8.3, 10, 20, 30, 37, 37.5)) {
+  for (lower in c(TRUE, FALSE)) {
+    v <- pnorm(x, lower.tail = lower)
+    if (!keep(v) || v == 0) next
+    pnormItems <- c(pnormItems, distItem(sprintf("pnorm(%s, lower.tail = %s)", lit(x), lower), v, x = num(x), lowerTail = tolower(lower)))
+  }
+}
+# Two-sided normal p-value as the tests compute it: 2 * pnorm(-|z|).
+twoSidedNormItems <- c()
+for (z in c(0, 0.5, 1.959963984540054, 3.1, 5, 8, 20, 30, 37, 37.0471)) {
+  twoSidedNormItems <- c(twoSidedNormItems, distItem(sprintf("2 * pnorm(-abs(%s))", lit(z)), 2 * pnorm(-abs(z)), z = num(z)))
+}
+# log.p = TRUE where the tail itself leaves double range (the functions must then return 0, not NaN).
+logItems <- c()
+for (x in c(5, 10, 20, 37.5, 38.5, 40, 100, 1000)) {
+  logItems <- c(logItems, distItem(sprintf("pnorm(%s, lower.tail = FALSE, log.p = TRUE)", lit(x)),
+                                   pnorm(x, lower.tail = FALSE, log.p = TRUE), x = num(x)))
+}
+qnormItems <- c()
+for (p in c(1e-300, 1e-100, 1e-10, 0.001, 0.025, 0.3, 0.8, 0.975, 1 - 1e-12)) {
+  qnormItems <- c(qnormItems, distItem(sprintf("qnorm(%s)", lit(p)), qnorm(p), p = num(p)))
+}
+
+ptItems <- c()
+dfs <- c(1, 2, 3, 4.5, 10, 17.776473516178498, 30, 100, 1000, 1e4, 1e5, 3e5, 1e6, 3e6, 1e7, 1e8, 1e9)
+for (df in dfs) {
+  for (t in c(0.1, 0.5, 1, 1.96, 2.5, 3, 5, 10, 37)) {
+    for (lower in c(TRUE, FALSE)) {
+      v <- pt(t, df, lower.tail = lower)
+      if (!keep(v) || v == 0) next
+      ptItems <- c(ptItems, distItem(sprintf("pt(%s, %s, lower.tail = %s)", lit(t), lit(df), lower), v,
+                                     t = num(t), df = num(df), lowerTail = tolower(lower)))
+    }
+  }
+}
+# Upper tails near 1e-300 for small and huge df (t rounded from qt(1e-300, df, lower.tail = FALSE)).
+for (pair in list(c(1, 3e299), c(2, 7e149), c(3, 1e100), c(10, 2.5e30), c(30, 5e10), c(1000, 54), c(1e6, 37.05), c(1e9, 37.04))) {
+  v <- pt(pair[2], pair[1], lower.tail = FALSE)
+  ptItems <- c(ptItems, distItem(sprintf("pt(%s, %s, lower.tail = FALSE)", lit(pair[2]), lit(pair[1])), v,
+                                 t = num(pair[2]), df = num(pair[1]), lowerTail = "false"))
+}
+# Two-sided t p-value as R's t.test computes it: 2 * pt(-abs(t), df).
+ptTwoItems <- c()
+for (pair in list(c(1, 12.7), c(2, 4.3), c(17.776473516178498, 1.8608134674868531), c(55.30943268264059, 1.915268268695268),
+                  c(1e5, 3.1), c(1e7, 2.5), c(1e9, 5), c(1e6, 37), c(3, 2.2e100))) {
+  ptTwoItems <- c(ptTwoItems, distItem(sprintf("2 * pt(-abs(%s), %s)", lit(pair[2]), lit(pair[1])), 2 * pt(-abs(pair[2]), pair[1]),
+                                       t = num(pair[2]), df = num(pair[1])))
+}
+# qt: R 4.2.2's qt() is off by up to 7.6e-9 relative in the extreme lower tail for small df
+# (qt(1e-300, 3), qt(1e-300, 4.5); mpmath at 60 digits agrees with the refined value below to
+# 4e-14), above the 1e-9 bar. Where that happens the entry also carries "refined": qt's answer
+# polished by Newton steps on R's own pt(q, df, log.p = TRUE) (accurate to ~1e-13 there), and the
+# tests compare with "refined". Everywhere else the refinement moves qt by < 1e-12 and is omitted.
+qtRefined <- function(p, df) {
+  q <- qt(p, df)
+  for (i in 1:3) { lq <- pt(q, df, log.p = TRUE); q <- q - (lq - log(p)) * exp(lq - dt(q, df, log = TRUE)) }
+  q
+}
+qtItems <- c()
+for (df in c(1, 2, 3, 4.5, 10, 17.776473516178498, 100, 1e4, 1e5, 1e6, 1e7, 1e9)) {
+  for (p in c(1e-300, 1e-100, 1e-10, 1e-4, 0.025, 0.3, 0.8, 0.95, 0.975, 0.995)) {
+    v <- qt(p, df)
+    if (!is.finite(v)) next
+    call <- sprintf("qt(%s, %s)", lit(p), lit(df))
+    r <- qtRefined(p, df)
+    if (abs(r / v - 1) > 1e-12) {
+      qtItems <- c(qtItems, obj(p = num(p), df = num(df), value = num(v), call = str(call), refined = num(r),
+        refinedCall = str(sprintf("q <- qt(%s, %s); for (i in 1:3) { lq <- pt(q, %s, log.p = TRUE); q <- q - (lq - log(%s)) * exp(lq - dt(q, %s, log = TRUE)) }",
+                                  lit(p), lit(df), lit(df), lit(p), lit(df)))))
+    } else {
+      qtItems <- c(qtItems, distItem(call, v, p = num(p), df = num(df)))
+    }
+  }
+}
+pchisqItems <- c()
+for (pair in list(c(1, 0.5), c(1, 3.8414588206941236), c(1, 100), c(1, 500), c(1, 1000), c(1, 1370),
+                  c(2, 5.99), c(2, 1380), c(3, 7.8), c(3, 1000), c(3, 1350), c(10, 18.3), c(10, 200), c(10, 1400),
+                  c(99, 123), c(100, 124.3), c(100, 1500), c(300, 400), c(500, 2500), c(1000, 1100), c(1000, 3000),
+                  c(1000, 3500), c(2000, 2000), c(2000, 2200), c(2000, 4000), c(5000, 5000), c(5000, 5500),
+                  c(1e4, 1e4), c(1e4, 1.1e4), c(1e4, 1.6e4), c(1e5, 1.05e5), c(1e5, 1.12e5), c(1e6, 1.001e6),
+                  c(1e6, 1.05e6), c(1e8, 1.0001e8), c(1e8, 1.005e8))) {
+  v <- pchisq(pair[2], pair[1], lower.tail = FALSE)
+  if (!keep(v) || v == 0) next
+  pchisqItems <- c(pchisqItems, distItem(sprintf("pchisq(%s, %s, lower.tail = FALSE)", lit(pair[2]), lit(pair[1])), v,
+                                         x = num(pair[2]), df = num(pair[1])))
+}
+distObj <- paste0("{\n \"pnorm\": ", arr(pnormItems), ",\n \"twoSidedNormal\": ", arr(twoSidedNormItems),
+                  ",\n \"pnormLog\": ", arr(logItems), ",\n \"qnorm\": ", arr(qnormItems),
+                  ",\n \"pt\": ", arr(ptItems), ",\n \"twoSidedT\": ", arr(ptTwoItems), ",\n \"qt\": ", arr(qtItems),
+                  ",\n \"pchisq\": ", arr(pchisqItems), "\n}")
+
 out <- paste0(
   "{\n\"generator\": ", str(paste("test/stats/vectors/generate.R with", R.version.string, "and metafor", packageVersion("metafor"))),
   ",\n\"welch\": ", arr(welchItems),
   ",\n\"padjust\": ", arr(padjItems),
   ",\n\"metafor\": ", arr(metaItems),
   ",\n\"power\": ", arr(powerItems),
+  ",\n\"distributions\": ", distObj,
   "\n}\n"
 )
 args <- commandArgs(trailingOnly = FALSE)

@@ -143,6 +143,54 @@ for label, n_c, n_t in [("sessions-revenue", 40, 45), ("small", 5, 6)]:
                   "call": "numpy per-unit: Var(R)=(s2_num/mu_den^2 - 2 mu_num cov/mu_den^3 + mu_num^2 s2_den/mu_den^4)/n "
                           "with np.var(ddof=1), np.cov(ddof=1); p=2*scipy.stats.norm.sf(|z|); ci with scipy.stats.norm.isf(0.025)"})
 
+# ---------------------------------------------------------------- ratio at the extremes (sufficient statistics)
+def ratio_arm_mp(a):
+    """R = numSum/denSum and the textbook delta-method Var(R) from unbiased (co)variances (mpmath)."""
+    n = mp.mpf(a["units"])
+    mn, md = mp.mpf(a["numSum"]) / n, mp.mpf(a["denSum"]) / n
+    s_nn = (mp.mpf(a["numSumSquares"]) - n * mn * mn) / (n - 1)
+    s_dd = (mp.mpf(a["denSumSquares"]) - n * md * md) / (n - 1)
+    s_nd = (mp.mpf(a["crossSum"]) - n * mn * md) / (n - 1)
+    return mn / md, (s_nn / md**2 - 2 * mn * s_nd / md**3 + mn**2 * s_dd / md**4) / n
+
+
+def ratio_extreme_case(label, control, treatment, alpha=0.05, tuning=10000):
+    rc, vc = ratio_arm_mp(control)
+    rt, vt = ratio_arm_mp(treatment)
+    d = rt - rc
+    se = mp.sqrt(vc + vt)
+    z = d / se
+    p_sp = f(2 * stats.norm.sf(abs(f(z))))  # SciPy at the (correctly rounded) z
+    p_mp = mp.erfc(abs(z) / mp.sqrt(2))
+    assert rel(p_sp, f(p_mp)) < 1e-12, (label, p_sp, p_mp)
+    crit = mp.mpf(f(stats.norm.isf(alpha / 2)))
+    sc = seq_crit(control["units"] + treatment["units"], alpha, tuning)
+    return {"label": label, "control": control, "treatment": treatment, "alpha": alpha,
+            "controlRatio": f(rc), "controlSe": f(mp.sqrt(vc)), "treatmentRatio": f(rt), "treatmentSe": f(mp.sqrt(vt)),
+            "estimate": f(d), "se": f(se), "z": f(z), "pValue": p_sp, "ci": [f(d - crit * se), f(d + crit * se)],
+            "sequential": {"tuning": tuning, "criticalValue": f(sc), "ci": [f(d - sc * se), f(d + sc * se)],
+                           "pValue": f(seq_p(z, control["units"] + treatment["units"], alpha, tuning))},
+            "call": ("mpmath (dps=50) from the sums: mu=sum/n, s=unbiased (co)variances, "
+                     "Var(R)=(s_nn/mu_d^2 - 2 mu_n s_nd/mu_d^3 + mu_n^2 s_dd/mu_d^4)/n, z=(R_T-R_C)/sqrt(Var_T+Var_C); "
+                     f"pValue = 2*scipy.stats.norm.sf(abs(z)) (mpmath erfc agrees to {rel(p_sp, f(p_mp)):.1e}); "
+                     f"ci = d -+ scipy.stats.norm.isf({alpha}/2)*se; sequential as in 'binary'")}
+
+
+def ratio_sums(units, num_sum, num_ss, den_sum, den_ss, cross):
+    return {"units": units, "numSum": num_sum, "numSumSquares": num_ss, "denSum": den_sum, "denSumSquares": den_ss,
+            "crossSum": cross}
+
+
+# Revenue per session with users as units: ~3 sessions/user (var 2), ~7.5 revenue/user (var ~40), cov ~4.
+big_c = ratio_sums(100_000_000, 7.5e8, 9.625e9, 3e8, 1.1e9, 2.65e9)
+ratio_extreme = [
+    ratio_extreme_case("n=1e8 per arm, z~3.7", big_c, ratio_sums(100_000_000, 7.503e8, 9.63e9, 3e8, 1.1e9, 2.651e9)),
+    ratio_extreme_case("n=1e8 per arm, p~2e-300", big_c, ratio_sums(100_000_000, 7.52987e8, 9.63e9, 3e8, 1.1e9, 2.651e9)),
+    ratio_extreme_case("n=1e8 vs 5e6, alpha 0.01", big_c, ratio_sums(5_000_000, 3.7512e7, 4.8e8, 1.5e7, 5.5e7, 1.3255e8), alpha=0.01),
+    # n = 2 per arm: control num (3, 5) den (1, 2); treatment num (4, 9) den (2, 3)
+    ratio_extreme_case("n=2 per arm", ratio_sums(2, 8.0, 34.0, 3.0, 5.0, 13.0), ratio_sums(2, 13.0, 97.0, 5.0, 13.0, 35.0)),
+]
+
 # ---------------------------------------------------------------- Welch at the extremes (mpmath-exact inputs)
 def welch_case(nc, sc, ssc, nt, st, sst, alpha=0.05):
     nc, sc, ssc, nt, st, sst = map(mp.mpf, (nc, sc, ssc, nt, st, sst))
@@ -296,7 +344,7 @@ for kind, base, var, mde, alpha, pw in [("binary", 0.1, None, 0.05, 0.05, 0.8), 
                   "call": "(scipy.stats.norm.isf(alpha/2)+scipy.stats.norm.ppf(power))**2*(s1^2+s2^2)/delta^2"})
 
 out = {"generator": f"test/stats/vectors/generate.py with scipy {scipy.__version__}, numpy {np.__version__}, mpmath {mp.__version__}",
-       "distributions": dist, "sequential": sequential, "welchExtreme": welch_extreme, "binary": binary, "ratio": ratio, "fieller": fieller,
+       "distributions": dist, "sequential": sequential, "welchExtreme": welch_extreme, "binary": binary, "ratio": ratio, "ratioExtreme": ratio_extreme, "fieller": fieller,
        "bayes": bayes, "normalBayes": normal_bayes, "srm": srm, "power": power}
 with open(os.path.join(HERE, "scipy.json"), "w") as fh:
     json.dump(out, fh, indent=1)
