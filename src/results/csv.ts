@@ -21,30 +21,55 @@ function table(header: string[], rows: Cell[][]): string {
 }
 
 const RESULT_COLUMNS = [
-  'experiment', 'metric', 'metric_type', 'direction', 'role', 'segment_attribute', 'segment_value', 'variant', 'is_control',
+  'row', 'experiment', 'metric', 'metric_type', 'direction', 'role', 'segment_attribute', 'segment_value', 'variant', 'is_control',
   'units', 'converters', 'rate', 'mean', 'sum', 'numerator', 'denominator', 'value', 'se',
   'absolute_estimate', 'absolute_se', 'absolute_ci_low', 'absolute_ci_high', 'relative_estimate', 'relative_ci_low', 'relative_ci_high',
   'p_value', 'p_value_adjusted', 'significant', 'better', 'chance_to_beat_control', 'expected_loss_treatment', 'expected_loss_control',
-  'statistic', 'df', 'critical_value', 'enough_data', 'srm_p_value', 'srm_mismatch', 'analysis', 'alpha', 'warnings',
+  'statistic', 'df', 'critical_value', 'enough_data', 'srm_p_value', 'srm_mismatch', 'srm_chi_square', 'srm_threshold',
+  'analysis', 'alpha', 'planned_sample_size', 'min_units_per_arm', 'min_converters', 'holdout_units',
+  'power_mde', 'power', 'power_units_per_arm', 'power_current_units_per_arm', 'power_more_units_per_arm',
+  'effect_factors', 'effect_levels', 'effect_baselines', 'warnings',
 ];
 
-/** One row per metric x segment value (overall first) x variant, with every number of the JSON. */
+type Effect = NonNullable<Results['metrics'][number]['factors']>[number];
+
+/**
+ * Rows of three kinds, marked in `row`: `variant` (one per metric x segment value, overall
+ * first, x variant, with its comparison against the control) and, for multivariate
+ * experiments, `main_effect` and `interaction` (the effect in the absolute columns). Every
+ * number of the JSON is in a column; experiment- and metric-level numbers repeat on each row.
+ */
 export function resultsCsv(r: Results): string {
   const rows: Cell[][] = [];
+  const experimentCells = (m: Results['metrics'][number]): Cell[] => [
+    r.analysis, r.alpha, r.plannedSampleSize, r.minimumData.unitsPerArm, r.minimumData.converters, r.holdout?.units,
+    m.power.mde, m.power.power, m.power.unitsPerArm, m.power.currentUnitsPerArm, m.power.moreUnitsPerArm,
+  ];
   for (const m of r.metrics) {
+    const control = m.overall.comparisons[0]?.control ?? null;
     for (const block of [m.overall, ...m.segments]) {
       for (const v of block.variants) {
         const c = block.comparisons.find((x) => x.variant === v.variant);
-        const isControl = block.comparisons.length > 0 ? block.comparisons[0].control === v.variant : true;
         rows.push([
-          r.experiment, m.key, m.type, m.direction, m.role, block.attribute ?? null, block.attribute ? block.value : null, v.variant, isControl,
+          'variant', r.experiment, m.key, m.type, m.direction, m.role, block.attribute ?? null, block.attribute ? block.value : null, v.variant, control === null ? null : v.variant === control,
           v.units, v.converters, v.rate, v.mean, v.sum, v.numerator, v.denominator, v.value, v.se,
           c?.absolute.estimate, c?.absolute.se, c?.absolute.ci?.[0], c?.absolute.ci?.[1], c?.relative.estimate, c?.relative.ci?.[0], c?.relative.ci?.[1],
           c?.pValue, c?.pValueAdjusted, c?.significant, c?.better, c?.chanceToBeatControl, c?.expectedLoss?.treatment, c?.expectedLoss?.control,
-          c?.statistic, c?.df, c?.criticalValue, c?.enoughData, block.srm?.pValue, block.srm?.mismatch, r.analysis, r.alpha, c?.warnings.join(' | '),
+          c?.statistic, c?.df, c?.criticalValue, c?.enoughData, block.srm?.pValue, block.srm?.mismatch, block.srm?.chiSquare, block.srm?.threshold,
+          ...experimentCells(m), null, null, null, c?.warnings.join(' | '),
         ]);
       }
     }
+    const effectRow = (kind: string, e: Effect): Cell[] => [
+      kind, r.experiment, m.key, m.type, m.direction, m.role, null, null, null, null,
+      null, null, null, null, null, null, null, null, null,
+      e.estimate, e.se, e.ci?.[0], e.ci?.[1], null, null, null,
+      e.pValue, null, null, null, null, null, null,
+      e.statistic, null, null, null, null, null, null, null,
+      ...experimentCells(m), e.factors.join(' x '), e.levels.join(' x '), e.baselines.join(' x '), e.reason,
+    ];
+    for (const e of m.factors ?? []) rows.push(effectRow('main_effect', e));
+    for (const e of m.interactions ?? []) rows.push(effectRow('interaction', e));
   }
   return table(RESULT_COLUMNS, rows);
 }

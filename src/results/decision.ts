@@ -6,10 +6,11 @@ import type { Results } from './compute';
  * The rollout decision CI gates on, from an experiment's results. Pure. In order:
  *  - invalid: no exposures, a sample ratio mismatch, or the decided metric below the
  *    minimum data rule: the data cannot carry a decision;
- *  - ship: an arm significantly better on the decided metric (adjusted p-value), with no
- *    guardrail significantly harmed for that arm, the lower bound of its relative interval
- *    at least minLift (when given), after at least minDays: the best such arm ships;
- *  - rollback: otherwise, an arm that harms a guardrail or is significantly worse;
+ *  - rollback: any arm significantly worse on the decided metric, or significantly harming a
+ *    guardrail (even when another arm, or the same one, wins on the decided metric);
+ *  - ship: an arm significantly better on the decided metric (adjusted p-value), the lower
+ *    bound of its relative interval at least minLift (when given), after at least minDays:
+ *    the best such arm ships;
  *  - continue: none of these yet, with what is missing (units, days, lift).
  * Every reason is a sentence with its numbers.
  */
@@ -122,36 +123,14 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
     guardrailMetrics.flatMap((g) => g.overall.comparisons.filter((c) => c.variant === variant && c.significant && c.better === false).map((c) => ({ g, c })));
   const harmText = ({ g, c }: { g: MetricResults; c: ComparisonResult }) =>
     `Guardrail ${g.key} moved the wrong way for ${c.variant}: ${lift(c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${g.key} should ${g.direction}.`;
-
+  const moved = metric.direction === 'increase' ? 'raised' : 'lowered';
   const winners = arms
-    .filter((c) => c.significant && c.better === true && harmsFor(c.variant).length === 0)
+    .filter((c) => c.significant && c.better === true)
     .sort((a, b) => Math.abs(b.relative.estimate ?? 0) - Math.abs(a.relative.estimate ?? 0));
-  if (winners.length > 0) {
-    const w = winners[0];
-    const reasons = [
-      `${w.variant} ${metric.direction === 'increase' ? 'raised' : 'lowered'} ${metric.key} by ${lift(w)}, adjusted ${pValueText(w.pValueAdjusted)} (${analysis}).`,
-    ];
-    const blockers: string[] = [];
-    if (minLift !== null) {
-      const ci = w.relative.ci;
-      const bound = ci === null ? null : metric.direction === 'increase' ? ci[0] : -ci[1];
-      if (bound === null || bound < minLift) {
-        blockers.push(
-          `The ${level} interval of the lift (${ci ? `${pct(ci[0])} to ${pct(ci[1])}` : 'unbounded'}) does not yet clear the required minimum of ${pct(minLift)}: keep collecting data.`,
-        );
-      }
-    }
-    if (days < minDays) {
-      blockers.push(`It has run ${days.toFixed(1)} days; at least ${minDays} are required (full weeks avoid day-of-week effects).`);
-    }
-    if (blockers.length === 0) {
-      const guard = guardrailMetrics.length ? `No guardrail (${guardrailMetrics.map((g) => g.key).join(', ')}) is significantly harmed.` : 'The experiment has no guardrail metric.';
-      return answer('ship', [...reasons, guard, `It has run ${days.toFixed(1)} days.`], w.variant);
-    }
-    const harmful = arms.flatMap((c) => harmsFor(c.variant));
-    if (harmful.length === 0) return answer('continue', [...reasons, ...blockers]);
-  }
 
+  // Rollback comes before ship: a significant harm anywhere (the decided metric worse, or a
+  // guardrail hurt, by any arm) is a reason not to roll out, whatever another arm or the
+  // calendar says. The same data never turns from rollback into ship as days pass.
   const harms = arms.flatMap((c) => harmsFor(c.variant));
   const worse = arms.filter((c) => c.significant && c.better === false);
   if (harms.length > 0 || worse.length > 0) {
@@ -161,11 +140,40 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
       ),
       ...harms.map(harmText),
     ];
-    const significantWin = arms.find((c) => c.significant && c.better === true);
-    if (significantWin && harms.some((h) => h.c.variant === significantWin.variant)) {
-      reasons.push(`${significantWin.variant} did raise ${metric.key} (${lift(significantWin)}), but a guardrail harm outweighs it.`);
+    for (const w of winners) {
+      const own = harms.some((h) => h.c.variant === w.variant);
+      reasons.push(
+        own
+          ? `${w.variant} did ${metric.direction === 'increase' ? 'raise' : 'lower'} ${metric.key} (${lift(w)}), but its guardrail harm outweighs that.`
+          : `${w.variant} ${moved} ${metric.key} (${lift(w)}) without harm, but another arm did harm: roll back, then test ${w.variant} on its own.`,
+      );
     }
     return answer('rollback', reasons, (worse[0] ?? harms[0].c).variant);
+  }
+
+  if (winners.length > 0) {
+    const w = winners[0];
+    const reasons = [`${w.variant} ${moved} ${metric.key} by ${lift(w)}, adjusted ${pValueText(w.pValueAdjusted)} (${analysis}).`];
+    const blockers: string[] = [];
+    if (minLift !== null) {
+      const ci = w.relative.ci;
+      const increase = metric.direction === 'increase';
+      // The bound that must clear minLift: the lower bound of a rise, or the smallest reduction.
+      const bound = ci === null ? null : increase ? ci[0] : -ci[1];
+      if (bound === null || bound < minLift) {
+        const goal = increase ? `the required minimum lift of ${pct(minLift)}` : `the required minimum reduction of ${pct(minLift).replace('+', '')}`;
+        blockers.push(`The ${level} interval of the lift (${ci ? `${pct(ci[0])} to ${pct(ci[1])}` : 'unbounded'}) does not yet clear ${goal}: keep collecting data.`);
+        blockers.push(unitsForMinLift(w, increase, minLift, Math.min(...results.srm.observed.map((o) => o.units))));
+      }
+    }
+    if (days < minDays) {
+      blockers.push(`It has run ${days.toFixed(1)} days; at least ${minDays} are required (full weeks avoid day-of-week effects).`);
+    }
+    if (blockers.length === 0) {
+      const guard = guardrailMetrics.length ? `No guardrail (${guardrailMetrics.map((g) => g.key).join(', ')}) is significantly harmed.` : 'The experiment has no guardrail metric.';
+      return answer('ship', [...reasons, guard, `It has run ${days.toFixed(1)} days.`], w.variant);
+    }
+    return answer('continue', [...reasons, ...blockers]);
   }
 
   const best = [...arms].sort((a, b) => (a.pValueAdjusted ?? 1) - (b.pValueAdjusted ?? 1))[0];
@@ -182,4 +190,21 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
   ];
   if (days < minDays) reasons.push(`It has run ${days.toFixed(1)} of the ${minDays} days required before shipping.`);
   return answer('continue', reasons);
+}
+
+/**
+ * Roughly how many more units per arm would bring the interval's bound past minLift if the
+ * lift holds: the half-width shrinks as 1/sqrt(n), so n' = n·(h / (lift − minLift))².
+ */
+function unitsForMinLift(w: ComparisonResult, increase: boolean, minLift: number, units: number): string {
+  const estimate = w.relative.estimate;
+  const ci = w.relative.ci;
+  if (estimate === null || ci === null) return 'The units still needed cannot be estimated: the interval of the lift is unbounded.';
+  const lift = increase ? estimate : -estimate;
+  const half = increase ? estimate - ci[0] : ci[1] - estimate;
+  if (lift <= minLift || half <= 0) {
+    return `The lift so far (${pct(estimate)}) is not above the minimum: more data is unlikely to clear it.`;
+  }
+  const needed = Math.ceil(units * (half / (lift - minLift)) ** 2);
+  return `If the lift holds, roughly ${Math.max(0, needed - units).toLocaleString('en')} more units per arm would clear it.`;
 }

@@ -11,7 +11,8 @@ import { DEFAULT_MIN_DAYS, daysRunning, type Decision } from './decision';
  *    completed experiment with neither; running experiments still at `continue` and
  *    `invalid` ones are listed but not counted;
  *  - the win rate wins / (wins + losses + inconclusive), overall and per segment value (a
- *    segment's outcome follows the same rules on that segment's comparisons and guardrails);
+ *    segment's outcome follows the same rules on that segment's comparisons and guardrails,
+ *    and an experiment invalid overall counts in no segment);
  *  - the lift pooled across experiments on the log scale: fixed effect (inverse variance)
  *    and DerSimonian-Laird random effects, with Cochran's Q, tau² and I².
  */
@@ -48,12 +49,14 @@ function rate(outcomes: Outcome[]): WinRate {
 
 /** A segment block's outcome, by the rules of the overall decision applied to that segment. */
 function segmentOutcome(s: ScoredExperiment, primary: Block, guardrails: Block[]): Outcome {
+  // An experiment whose data cannot be trusted overall (e.g. a sample ratio mismatch) is not counted in any segment either.
+  if (s.decision.decision === 'invalid') return null;
   if (primary.srm?.mismatch || primary.comparisons.some((c) => !c.enoughData)) return null;
-  const harmed = (variant: string) => guardrails.some((g) => g.comparisons.some((c) => c.variant === variant && c.significant && c.better === false));
+  const harmed = guardrails.some((g) => g.comparisons.some((c) => c.significant && c.better === false));
+  if (harmed || primary.comparisons.some((c) => c.significant && c.better === false)) return 'loss';
   const minDays = s.decision.minDays ?? DEFAULT_MIN_DAYS;
   const longEnough = daysRunning(s.experiment, new Date(s.decision.checkedAt)) >= minDays;
-  if (longEnough && primary.comparisons.some((c) => c.significant && c.better === true && !harmed(c.variant))) return 'win';
-  if (primary.comparisons.some((c) => (c.significant && c.better === false) || harmed(c.variant))) return 'loss';
+  if (longEnough && primary.comparisons.some((c) => c.significant && c.better === true)) return 'win';
   return finished(s.experiment) ? 'inconclusive' : null;
 }
 

@@ -281,6 +281,15 @@ describe('verdict apply: experiments as code', () => {
     expect(e.variants.map((v: { weight: number }) => v.weight)).toEqual([1, 3]); // units are not reshuffled
   });
 
+  test('a misspelt field is an error, not a silent reset of the field to its default', async () => {
+    const typo = path.join(dir, 'typo.yaml');
+    writeFileSync(typo, readFileSync(file, 'utf8').replace('    coverage: 1\n', '    covrage: 0.2\n'));
+    const r = await verdict(['apply', '-f', typo], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^invalid ${key}: the definition breaks a rule\n {2}/covrage: .*\nunchanged ${other}\n$`));
+    expect((await get(key)).coverage).toBe(1);
+  });
+
   test('a definition that breaks a rule is reported with the field at fault, exit 1', async () => {
     const invalid = path.join(dir, 'invalid.yaml');
     writeFileSync(invalid, `- key: ${uniqueKey('apply')}\n  name: No arms\n  tactic: personalized-email\n  metrics: [{ key: click, type: binary, role: primary }]\n`);

@@ -79,7 +79,11 @@ describe('ship', () => {
     await seed(world, key, win);
     const strict = await decision(key, '?minDays=0&minLift=0.5');
     expect(strict.decision).toBe('continue');
-    expect(strict.reasons[1]).toMatch(/does not yet clear the required minimum of \+50\.0 %/);
+    expect(strict.reasons[1]).toBe('The 95 % interval of the lift (+27.2 % to +104.3 %) does not yet clear the required minimum lift of +50.0 %: keep collecting data.');
+    // If +60 % holds, the half-width (60.0 - 27.2 points) must shrink to 10 points: n' = 1000 · (32.8 / 10)² ≈ 10,760.
+    const more = Number(/^If the lift holds, roughly ([\d,]+) more units per arm would clear it\.$/.exec(strict.reasons[2])![1].replace(/,/g, ''));
+    const half = strict.primary[0].relative.estimate - strict.primary[0].relative.ci[0];
+    expect(more).toBe(Math.ceil(1000 * (half / (strict.primary[0].relative.estimate - 0.5)) ** 2) - 1000);
     expect((await decision(key, '?minDays=0&minLift=0.1')).decision).toBe('ship');
   });
 });
@@ -93,7 +97,7 @@ describe('rollback', () => {
     const d = await decision(key, '?minDays=0');
     expect(d).toMatchObject({ decision: 'rollback', variant: 'personalized' });
     expect(d.reasons[0]).toMatch(/^Guardrail unsubscribe moved the wrong way for personalized: \+300\.0 % .* unsubscribe should decrease\.$/);
-    expect(d.reasons[1]).toMatch(/personalized did raise purchase .* but a guardrail harm outweighs it/);
+    expect(d.reasons[1]).toMatch(/^personalized did raise purchase \(\+60\.0 % .*\), but its guardrail harm outweighs that\.$/);
     expect(d.guardrails[0]).toMatchObject({ significant: true, better: false });
   });
 
@@ -103,6 +107,100 @@ describe('rollback', () => {
     const d = await decision(key, '?minDays=0');
     expect(d).toMatchObject({ decision: 'rollback', variant: 'personalized' });
     expect(d.reasons[0]).toMatch(/^personalized made purchase worse: -37\.5 %/);
+  });
+});
+
+describe('several treatment arms: a harm anywhere blocks the rollout', () => {
+  const THREE_ARMS = {
+    variants: [
+      { key: 'control', name: 'Generic', weight: 1, control: true },
+      { key: 'recent', name: 'Recently viewed', weight: 1 },
+      { key: 'bundle', name: 'Bundles', weight: 1 },
+    ],
+    metrics: [{ key: 'purchase', type: 'binary' as const, role: 'primary' as const }, GUARDRAIL],
+  };
+
+  test('one arm wins cleanly, another harms a guardrail: rollback, before and after minDays alike', async () => {
+    const key = await running(THREE_ARMS);
+    const units = await seed(world, key, {
+      control: { units: 1000, converters: 100 },
+      recent: { units: 1000, converters: 170 },
+      bundle: { units: 1000, converters: 110 },
+    });
+    const unsubscribes = [...units.control.slice(0, 20), ...units.recent.slice(0, 20), ...units.bundle.slice(0, 90)].map((u) =>
+      conversion(u, 'unsubscribe', new Date(Date.now() + 2000).toISOString()),
+    );
+    await send(world, unsubscribes);
+    const early = await decision(key);
+    expect(early).toMatchObject({ decision: 'rollback', variant: 'bundle' });
+    expect(early.reasons[0]).toMatch(/^Guardrail unsubscribe moved the wrong way for bundle: \+350\.0 %/);
+    expect(early.reasons[1]).toMatch(/^recent raised purchase \(\+70\.0 % .*\) without harm, but another arm did harm: roll back, then test recent on its own\.$/);
+    await ranFor(key, 10);
+    expect(await decision(key)).toMatchObject({ decision: 'rollback', variant: 'bundle' });
+  });
+
+  test('one arm wins, another is significantly worse on the primary metric: rollback', async () => {
+    const key = await running(THREE_ARMS);
+    await seed(world, key, {
+      control: { units: 1000, converters: 150 },
+      recent: { units: 1000, converters: 230 },
+      bundle: { units: 1000, converters: 90 },
+    });
+    await ranFor(key, 3);
+    const d = await decision(key);
+    expect(d).toMatchObject({ decision: 'rollback', variant: 'bundle' });
+    expect(d.reasons[0]).toMatch(/^bundle made purchase worse: -40\.0 %/);
+  });
+
+  test('the best of two winning arms ships', async () => {
+    const key = await running({ ...THREE_ARMS, metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }] });
+    await seed(world, key, {
+      control: { units: 1000, converters: 100 },
+      recent: { units: 1000, converters: 170 },
+      bundle: { units: 1000, converters: 150 },
+    });
+    const d = await decision(key, '?minDays=0');
+    expect(d).toMatchObject({ decision: 'ship', variant: 'recent' });
+    expect(d.primary.map((c: { variant: string; significant: boolean }) => [c.variant, c.significant])).toEqual([['recent', true], ['bundle', true]]);
+  });
+});
+
+describe('a metric that should fall, and the default sequential analysis', () => {
+  const BOUNCE = { key: 'bounce', type: 'binary' as const, role: 'primary' as const, direction: 'decrease' as const };
+
+  test('minLift is the smallest reduction the interval guarantees', async () => {
+    const key = await running({ metrics: [BOUNCE] });
+    await seed(world, key, { control: { units: 1000, converters: 300, event: 'bounce' }, personalized: { units: 1000, converters: 150, event: 'bounce' } });
+    const d = await decision(key, '?minDays=0&minLift=0.2');
+    expect(d).toMatchObject({ decision: 'ship', variant: 'personalized' });
+    expect(d.reasons[0]).toMatch(/^personalized lowered bounce by -50\.0 %/);
+    const [, high] = d.primary[0].relative.ci;
+    expect(high).toBeLessThan(-0.2);
+    const strict = await decision(key, `?minDays=0&minLift=${(-high + 0.01).toFixed(4)}`);
+    expect(strict.decision).toBe('continue');
+    expect(strict.reasons[1]).toMatch(/does not yet clear the required minimum reduction of \d+\.\d %: keep collecting data\.$/);
+  });
+
+  test('sequential (the default): ships only when the always-valid p-value is below alpha', async () => {
+    const key = await running({ analysis: 'sequential' });
+    await seed(world, key, win);
+    const d = await decision(key, '?minDays=0');
+    const results = (await world.api.get(`/v1/experiments/${key}/results?metric=purchase`).set(bearer(await world.key('read'))).expect(200)).body;
+    const c = results.metrics[0].overall.comparisons[0];
+    expect(results.analysis).toBe('sequential');
+    expect(c.pValueAdjusted).toBeLessThan(0.05);
+    expect(d).toMatchObject({ decision: 'ship', analysis: 'sequential' });
+    expect(d.primary[0].pValueAdjusted).toBe(c.pValueAdjusted);
+    // The same data read with a fixed horizon claims more certainty.
+    const fixedKey = await running({ analysis: 'fixed' });
+    await seed(world, fixedKey, win);
+    expect((await decision(fixedKey, '?minDays=0')).primary[0].pValueAdjusted).toBeLessThan(c.pValueAdjusted);
+
+    const modest = await running({ analysis: 'sequential' });
+    await seed(world, modest, { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 130 } });
+    const m = await decision(modest, '?minDays=0');
+    expect(m.primary[0].pValue).toBeGreaterThan(0.05); // fixed-horizon p would be about 0.03
+    expect(m.decision).toBe('continue');
   });
 });
 

@@ -1,3 +1,4 @@
+import { parse as parseCsv } from '../helpers/csv';
 import { runExperiment } from '../helpers/experiments';
 import { uniqueKey } from '../helpers/fixtures';
 import type { ArmPlan } from '../helpers/seed';
@@ -34,9 +35,20 @@ describe('scorecard', () => {
       { segments: ['lifecycle'], days: 10, complete: true },
     );
     keys.loss = await experimentWith(tactic, { control: { units: 1000, converters: 160 }, personalized: { units: 1000, converters: 100 } }, { days: 10 });
-    keys.flat = await experimentWith(tactic, { control: { units: 1000, converters: 120 }, personalized: { units: 1000, converters: 124 } }, { days: 10, complete: true });
+    keys.flat = await experimentWith(
+      tactic,
+      { control: { units: 1000, converters: 120, attributes: lifecycle }, personalized: { units: 1000, converters: 124, attributes: lifecycle } },
+      { segments: ['lifecycle'], days: 10, complete: true },
+    );
     keys.running = await experimentWith(tactic, { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 104 } }, { days: 2 });
-    keys.invalid = await experimentWith(tactic, { control: { units: 800, converters: 90 }, personalized: { units: 500, converters: 60 } }, { days: 10 });
+    // A sample ratio mismatch overall (800 vs 500), yet a balanced returning segment (300 vs 300)
+    // with a significant win (30 vs 60 converters): invalid overall, so counted in no segment.
+    const firstReturning = (i: number) => ({ lifecycle: i < 300 ? 'returning' : 'new' });
+    keys.invalid = await experimentWith(
+      tactic,
+      { control: { units: 800, converters: 30, attributes: firstReturning }, personalized: { units: 500, converters: 60, attributes: firstReturning } },
+      { segments: ['lifecycle'], days: 10 },
+    );
   });
 
   test('GET /v1/tactics lists the tactic with its experiments per status', async () => {
@@ -60,12 +72,19 @@ describe('scorecard', () => {
     expect(m.winRate).toEqual({ wins: 1, losses: 1, inconclusive: 1, rate: 1 / 3 });
   });
 
-  test('per segment: the win holds for returning customers, not for new ones', async () => {
+  test('per segment, across experiments: the tactic wins for returning customers, not for new ones; invalid experiments count nowhere', async () => {
     const m = (await world.api.get(`/v1/tactics/${tactic}`).set(read).expect(200)).body.metrics[0];
+    // new: the win's new segment (50 vs 50) and the flat experiment are inconclusive;
+    // returning: one win, one inconclusive. The invalid experiment is listed but not counted.
     expect(m.segments).toEqual([
-      { attribute: 'lifecycle', value: 'new', experiments: 1, wins: 0, losses: 0, inconclusive: 1, rate: 0 },
-      { attribute: 'lifecycle', value: 'returning', experiments: 1, wins: 1, losses: 0, inconclusive: 0, rate: 1 },
+      { attribute: 'lifecycle', value: 'new', experiments: 3, wins: 0, losses: 0, inconclusive: 2, rate: 0 },
+      { attribute: 'lifecycle', value: 'returning', experiments: 3, wins: 1, losses: 0, inconclusive: 1, rate: 0.5 },
     ]);
+    // The invalid experiment's returning segment alone would have looked like a win.
+    const r = (await world.api.get(`/v1/experiments/${keys.invalid}/results?segment=lifecycle`).set(read).expect(200)).body;
+    const returning = r.metrics[0].segments.find((b: { value: string }) => b.value === 'returning');
+    expect(returning.srm.mismatch).toBe(false);
+    expect(returning.comparisons[0]).toMatchObject({ significant: true, better: true });
   });
 
   test('pooled lift: fixed effect and DerSimonian-Laird with I², as computed by hand', async () => {
@@ -125,11 +144,10 @@ describe('results as CSV', () => {
     const json = (await world.api.get(`/v1/experiments/${key}/results`).set(read).expect(200)).body;
     const res = await world.api.get(`/v1/experiments/${key}/results`).set(read).set('Accept', 'text/csv').expect(200);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename=".*-results\.csv"/);
-    const lines = res.text.trim().split('\r\n');
-    const header = lines[0].split(',');
-    const rows = lines.slice(1).map((l) => l.split(','));
-    // 2 metrics x (overall + 2 segment values) x 2 variants
+    const [header, ...rows] = parseCsv(res.text);
+    // 2 metrics x (overall + 2 segment values) x 2 variants, each row as wide as the header
     expect(rows).toHaveLength(2 * 3 * 2);
+    for (const r of rows) expect(r).toHaveLength(header.length);
     const row = (metric: string, segment: string, variant: string) =>
       rows.find((r) => r[header.indexOf('metric')] === metric && r[header.indexOf('segment_value')] === segment && r[header.indexOf('variant')] === variant)!;
     const treated = row('purchase', '', 'personalized');
@@ -138,6 +156,14 @@ describe('results as CSV', () => {
     expect(Number(treated[header.indexOf('relative_ci_low')])).toBe(c.relative.ci[0]);
     expect(treated[header.indexOf('significant')]).toBe(String(c.significant));
     expect(row('purchase', '', 'control')[header.indexOf('is_control')]).toBe('true');
+    expect(treated[header.indexOf('is_control')]).toBe('false');
+    expect(treated[header.indexOf('row')]).toBe('variant');
+    // Metric- and experiment-level numbers too: power, the sample ratio check, the minimum data rule.
+    const power = json.metrics[0].power;
+    expect(Number(treated[header.indexOf('power_units_per_arm')])).toBe(power.unitsPerArm);
+    expect(Number(treated[header.indexOf('power_more_units_per_arm')])).toBe(power.moreUnitsPerArm);
+    expect(Number(treated[header.indexOf('srm_chi_square')])).toBe(json.metrics[0].overall.srm.chiSquare);
+    expect(Number(treated[header.indexOf('min_units_per_arm')])).toBe(json.minimumData.unitsPerArm);
     // A segment value that a spreadsheet would run as a formula is neutralised.
     expect(row('purchase', "'=cmd|calc", 'control')).toBeDefined();
     await world.api.get(`/v1/experiments/${key}/results`).set(read).set('Accept', 'application/xml').expect(406);

@@ -1,4 +1,5 @@
 import type { FieldError } from '../../errors';
+import { loadContract } from '../../http/openapi';
 import {
   DEFINITION_FIELDS,
   definitionFromCreate,
@@ -66,8 +67,19 @@ export function asCreate(e: Experiment): ExperimentCreate {
   };
 }
 
-/** The file's definition with defaults, or the rule it breaks (the same rules the server applies). */
-function build(input: ExperimentCreate): { definition: Definition } | { errors: FieldError[] } {
+let checkCreate: ((value: unknown) => FieldError[]) | undefined;
+
+/**
+ * The file's definition with defaults, or the rule it breaks: first the contract's schema for
+ * POST /v1/experiments (so a misspelt field such as `covrage:` is an error, not a silent reset
+ * to the default), then the same model rules the server applies.
+ */
+function build(input: ExperimentCreate, checkSchema = true): { definition: Definition } | { errors: FieldError[] } {
+  if (checkSchema) {
+    checkCreate ??= loadContract().schema('ExperimentCreate');
+    const errors = checkCreate(input);
+    if (errors.length) return { errors };
+  }
   try {
     const built = definitionFromCreate(input);
     if (!built.ok) return { errors: built.errors };
@@ -85,7 +97,7 @@ export function plan(desired: ExperimentCreate, current: Experiment | null): Ste
   if ('errors' in wanted) return [{ kind: 'invalid', key, errors: wanted.errors }];
   if (!current) return [{ kind: 'create', key, body: desired }];
 
-  const had = build(asCreate(current));
+  const had = build(asCreate(current), false);
   if ('errors' in had) return [{ kind: 'refuse', key, reason: `the server's definition does not load here (${had.errors.map((e) => e.message).join('; ')})` }];
   const before = { ...had.definition, tactic: current.tactic };
   const after = { ...wanted.definition, tactic: desired.tactic ?? current.tactic };
