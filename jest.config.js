@@ -8,6 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
-  testTimeout: 60000,
+  // Generous: these are shared 2-core machines, and a timeout here is a hang guard, never a speed check (see bench/).
+  testTimeout: 180000,
   maxWorkers: 2,
 };

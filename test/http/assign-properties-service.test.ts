@@ -21,7 +21,7 @@ import { startWorld, type World } from '../helpers/world';
  * test/assignment/rollout.property.test.ts. Fixed salts and unit seeds: the shares checked
  * are the same on every run.
  */
-jest.setTimeout(240_000);
+jest.setTimeout(600_000);
 
 const N = 100_000;
 type Answer = AssignResponse['assignments'][number];

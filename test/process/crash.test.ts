@@ -7,7 +7,7 @@ import { PROCESS_ADMIN_KEY, freePort, processStorage, spawnServer, withDatabase,
  * restarted, twice. Afterwards every acknowledged event is stored exactly once, and the
  * per-unit aggregates equal a rebuild from the raw events.
  */
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 const H = { Authorization: `Bearer ${PROCESS_ADMIN_KEY}`, 'Content-Type': 'application/json' };
 const EXPERIMENT = 'crash-test';

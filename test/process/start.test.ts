@@ -45,7 +45,7 @@ async function waitFor(url: string, status = 200): Promise<void> {
   }
 }
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 test('starts on the embedded default, prints an admin key once, keeps data across restarts, stops cleanly on SIGTERM', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'verdict-start-'));
