@@ -162,6 +162,26 @@ export function assertMatchesContract(method: string, url: string, res: request.
   }
 }
 
+/**
+ * fetch for tests that talk to a server in another process: the response is checked against
+ * openapi.yaml like every supertest response, then handed back unread.
+ */
+export async function contractFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? undefined;
+  const body = type && /json/.test(type) && text ? JSON.parse(text) : text;
+  const c = contract();
+  const method = (init.method ?? 'GET').toUpperCase();
+  const match = c.match(method, new URL(url).pathname);
+  const operation = match && 'operation' in match ? match.operation : null;
+  const problems = c.validateResponse(operation, res.status, type, res.status === 204 ? undefined : body);
+  if (problems.length) {
+    throw new Error(`${method} ${url} -> ${res.status} does not match openapi.yaml:\n  ${problems.join('\n  ')}\n  body: ${text.slice(0, 500)}`);
+  }
+  return new Response(res.status === 204 || res.status === 304 ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 /** supertest whose every response is validated against openapi.yaml. */
 export function contractClient(server: RunningServer) {
   const agent = request(server.server);

@@ -5,7 +5,7 @@ import type { ExperimentRow } from '../../src/store/experiments';
 import { assignMany, unitIds } from '../helpers/assign';
 import { experimentBody } from '../helpers/fixtures';
 import { PROCESS_ADMIN_KEY, processStorage, spawnServer, withDatabase, type ServerProcess } from '../helpers/process';
-import { backend } from '../helpers/world';
+import { contractFetch, backend } from '../helpers/world';
 
 /**
  * The assignment properties, proven through HTTP on the compiled server in its own process
@@ -25,7 +25,7 @@ let server: ServerProcess;
 const keys = { weighted: 'prop-weighted', coin: 'prop-coin', ramp: 'prop-ramp' };
 
 async function call(method: string, path: string, body?: unknown, srv = server) {
-  const res = await fetch(srv.url + path, { method, headers: H, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await contractFetch(srv.url + path, { method, headers: H, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = res.status === 204 ? null : await res.json();
   if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
   return json;

@@ -1,5 +1,6 @@
 import { experimentBody } from '../helpers/fixtures';
 import { PROCESS_ADMIN_KEY, freePort, processStorage, spawnServer, withDatabase, type ServerProcess } from '../helpers/process';
+import { contractFetch } from '../helpers/world';
 
 /**
  * Nothing acknowledged is lost, nothing is counted twice: a client sends 20,000 events with
@@ -31,9 +32,9 @@ test('20,000 events with retries across two SIGKILLs: every acknowledged event s
   let server: ServerProcess = await spawnServer(storage.env, port);
   try {
     const body = experimentBody({ key: EXPERIMENT, respectsHoldout: false, segments: [] });
-    const created = await fetch(`${server.url}/v1/experiments`, { method: 'POST', headers: H, body: JSON.stringify(body) });
+    const created = await contractFetch(`${server.url}/v1/experiments`, { method: 'POST', headers: H, body: JSON.stringify(body) });
     expect(created.status).toBe(201);
-    expect((await fetch(`${server.url}/v1/experiments/${EXPERIMENT}/start`, { method: 'POST', headers: H })).status).toBe(200);
+    expect((await contractFetch(`${server.url}/v1/experiments/${EXPERIMENT}/start`, { method: 'POST', headers: H })).status).toBe(200);
 
     const events = makeEvents(20_000);
     const batches: Record<string, unknown>[][] = [];
@@ -48,7 +49,7 @@ test('20,000 events with retries across two SIGKILLs: every acknowledged event s
     const sendWithRetries = async (batch: Record<string, unknown>[]) => {
       for (;;) {
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/v1/events`, { method: 'POST', headers: H, body: JSON.stringify({ events: batch }), signal: AbortSignal.timeout(10_000) });
+          const res = await contractFetch(`http://127.0.0.1:${port}/v1/events`, { method: 'POST', headers: H, body: JSON.stringify({ events: batch }), signal: AbortSignal.timeout(10_000) });
           if (res.status === 200) {
             const result = (await res.json()) as { accepted: number; duplicates: number; rejected: unknown[] };
             rejections.push(...result.rejected);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { processStorage, spawnServer, withDatabase } from '../helpers/process';
+import { contractFetch } from '../helpers/world';
 
 /**
  * The maintenance commands an operator runs on the database directly (README "Maintenance
@@ -43,14 +44,14 @@ test('keys: create prints a working key once; list shows it without the secret; 
 
   const server = await spawnServer(storage.env);
   try {
-    expect((await fetch(`${server.url}/v1/experiments`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(200);
+    expect((await contractFetch(`${server.url}/v1/experiments`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(200);
   } finally {
     await server.stop();
   }
   expect((await run('keys', ['revoke', id], storage.env)).stdout).toBe(`revoked ${id}\n`);
   const again = await spawnServer(storage.env);
   try {
-    expect((await fetch(`${again.url}/v1/experiments`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(401);
+    expect((await contractFetch(`${again.url}/v1/experiments`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(401);
   } finally {
     await again.stop();
   }

@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { experimentBody } from '../helpers/fixtures';
+import { contractFetch } from '../helpers/world';
 
 /**
  * `npm start` as a user runs it: the compiled server (dist/, built by `npm test`'s tsc step)
@@ -57,7 +58,7 @@ test('starts on the embedded default, prints an admin key once, keeps data acros
   expect(key).toBeDefined();
 
   const body = experimentBody({ key: 'survives-restart' });
-  const created = await fetch(`http://127.0.0.1:${port}/v1/experiments`, {
+  const created = await contractFetch(`http://127.0.0.1:${port}/v1/experiments`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
@@ -72,7 +73,7 @@ test('starts on the embedded default, prints an admin key once, keeps data acros
   const port2 = await second.port;
   await waitFor(`http://127.0.0.1:${port2}/readyz`);
   expect(second.stdout()).not.toMatch(/vk_[A-Za-z0-9_-]{43}/);
-  const read = await fetch(`http://127.0.0.1:${port2}/v1/experiments/survives-restart`, { headers: { Authorization: `Bearer ${key}` } });
+  const read = await contractFetch(`http://127.0.0.1:${port2}/v1/experiments/survives-restart`, { headers: { Authorization: `Bearer ${key}` } });
   expect(read.status).toBe(200);
   expect(((await read.json()) as { name: string }).name).toBe(body.name);
 
