@@ -71,11 +71,11 @@ export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flu
   });
   dropped.inc({ reason: 'invalid' }, 0);
   dropped.inc({ reason: 'overflow' }, 0);
-  // In-process marks live as long as the process (bounded by the cache's size); only Redis needs an expiry.
-  const markTtl = cache.backend === 'redis' ? MARK_TTL_SECONDS : undefined;
+  // In-process marks live as long as the process (bounded by the cache's size); only shared ones need an expiry.
+  const markTtl = cache.shared ? MARK_TTL_SECONDS : undefined;
   let flushing: Promise<void> | null = null;
   let closed = false;
-  const near = cache.backend === 'memory' ? null : new Map<string, string>();
+  const near = cache.shared ? new Map<string, string>() : null;
   const remember = (key: string, mark: string) => {
     if (!near) return;
     if (near.size >= NEAR_CACHE_ENTRIES) near.delete(near.keys().next().value as string);
@@ -166,7 +166,7 @@ export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flu
     },
     flush,
     async warm(experimentIds) {
-      if (cache.backend !== 'memory' || experimentIds.length === 0) return 0;
+      if (cache.shared || experimentIds.length === 0) return 0;
       const rows = await recentExposures(db, experimentIds, WARM_LIMIT);
       for (const r of rows) await cache.setIfAbsent(exposureKey(r.experimentId, r.unitId), exposureMark(r));
       return rows.length;

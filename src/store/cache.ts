@@ -6,7 +6,13 @@
 export type Unsubscribe = () => Promise<void>;
 
 export interface Cache {
+  /** Which backend runs: for operators (/readyz) only; code decides on `shared`. */
   readonly backend: 'redis' | 'memory';
+  /**
+   * Values are shared with the other instances and outlive this process (Redis): they need
+   * an expiry, and reading them costs a round trip. False: they live and die with this process.
+   */
+  readonly shared: boolean;
   get(key: string): Promise<string | null>;
   mget(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;

@@ -37,6 +37,7 @@ export function createMemoryCache(options: { maxEntries?: number } = {}): Cache 
 
   return {
     backend: 'memory',
+    shared: false,
     get: async (key) => live(key),
     mget: async (keys) => keys.map(live),
     set: async (key, value, ttlSeconds) => void put(key, value, ttlSeconds),

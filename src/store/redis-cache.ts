@@ -29,6 +29,7 @@ export function connectRedis(url: string, prefix: string): Cache {
 
   return {
     backend: 'redis',
+    shared: true,
     get: (key) => client.get(key),
     mget: async (keys) => (keys.length === 0 ? [] : client.mget(...keys)),
     set: async (key, value, ttlSeconds) => {
