@@ -1,4 +1,4 @@
-import { benjaminiHochberg, compareBinary, compareMeans, holm, sequentialPValue } from '../../src/stats';
+import { benjaminiHochberg, compareBinary, compareMeans, holm, sequentialCriticalValue, sequentialPValue } from '../../src/stats';
 import { parse as parseCsv } from '../helpers/csv';
 import { experimentBody } from '../helpers/fixtures';
 import { seed } from '../helpers/seed';
@@ -59,6 +59,33 @@ test('sequential analysis (the default) is more cautious with the same data: wid
   expect(c.pValue).toBeCloseTo(sequential.pValue!, 12);
   expect(c.pValue).toBeGreaterThan(fixed.pValue!);
   expect(c.absolute.ci[1] - c.absolute.ci[0]).toBeGreaterThan(fixed.absolute.ci![1] - fixed.absolute.ci![0]);
+});
+
+test("the experiment's plannedSampleSize is N* of the sequential analysis (shared among pairs by weight)", async () => {
+  const key = await running({ plannedSampleSize: 2000 });
+  await seed(world, key, { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 150 } });
+  const r = await results(key);
+  const c = metricOf(r, 'purchase').overall.comparisons[0];
+  expect(r.plannedSampleSize).toBe(2000);
+  // Two arms of equal weight: the pair is all the traffic, so N* = 2,000.
+  expect(c.criticalValue).toBeCloseTo(sequentialCriticalValue(2000, 0.05, 2000), 12);
+  const expected = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'sequential', plannedSampleSize: 2000 });
+  expect(c.pValue).toBeCloseTo(expected.pValue!, 12);
+  // Tuned for the size actually reached, the sequence is tighter than with the default N* = 10,000.
+  expect(c.criticalValue).toBeLessThan(sequentialCriticalValue(2000, 0.05, 10_000));
+
+  const three = await running({
+    plannedSampleSize: 3000,
+    variants: [
+      { key: 'control', name: 'Generic', weight: 2, control: true },
+      { key: 'a', name: 'A', weight: 1 },
+      { key: 'b', name: 'B', weight: 1 },
+    ],
+  });
+  await seed(world, three, { control: { units: 400, converters: 40 }, a: { units: 200, converters: 30 }, b: { units: 200, converters: 20 } });
+  const [ca] = metricOf(await results(three), 'purchase').overall.comparisons;
+  // control + a carry 3/4 of the weight: N* = 3,000 x 3/4 = 2,250, at N = 600 units in the pair.
+  expect(ca.criticalValue).toBeCloseTo(sequentialCriticalValue(600, 0.05, 2250), 12);
 });
 
 test('revenue per unit: Welch on the per-unit sums, with the cap applied per unit', async () => {
