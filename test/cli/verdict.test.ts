@@ -46,7 +46,7 @@ function verdict(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 const experiment = (plan: Record<string, ArmPlan>, options: { days?: number; tactic?: string; complete?: boolean } = {}) =>
-  runExperiment(world, { segments: ['device'], ...(options.tactic ? { tactic: options.tactic } : {}) }, { ...options, plan });
+  runExperiment(world, { segments: ['device'], analysis: 'fixed', ...(options.tactic ? { tactic: options.tactic } : {}) }, { ...options, plan });
 
 const device = (i: number) => ({ device: i % 2 ? 'mobile' : 'desktop' });
 const WIN = { control: { units: 1000, converters: 100, attributes: device }, personalized: { units: 1000, converters: 160, attributes: device } };

@@ -21,12 +21,12 @@ export interface RunOptions {
 }
 
 /**
- * Creates and starts an experiment through the API (fixed analysis, outside the holdout,
- * no segments unless given), then backdates, seeds and completes it as asked. Its key.
+ * Creates and starts an experiment through the API (the fixture's body, outside the
+ * holdout, with these overrides), then backdates, seeds and completes it as asked. Its key.
  */
 export async function runExperiment(world: World, overrides: Partial<ExperimentCreate> = {}, options: RunOptions = {}): Promise<string> {
   const admin = bearer(world.adminKey);
-  const body = experimentBody({ respectsHoldout: false, segments: [], analysis: 'fixed', ...overrides });
+  const body = experimentBody({ respectsHoldout: false, ...overrides });
   await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
   await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
   if (options.days) await backdateStart(world, body.key, options.days * DAY_MS);

@@ -149,17 +149,22 @@ export async function startWorld(overrides: Partial<Config> = {}, options: World
   };
 }
 
+/** Checks one response (its status, content type and parsed body) against the contract; throws with every violation. */
+function checkResponse(method: string, url: string, status: number, contentType: string | undefined, body: unknown): void {
+  const c = contract();
+  const m = method.toUpperCase();
+  const match = c.match(m, /^https?:/.test(url) ? new URL(url).pathname : url.split('?')[0]);
+  const operation = match && 'operation' in match ? match.operation : null;
+  const problems = c.validateResponse(operation, status, contentType, status === 204 ? undefined : body);
+  if (problems.length) {
+    throw new Error(`${m} ${url} -> ${status} does not match openapi.yaml:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body).slice(0, 500)}`);
+  }
+}
+
 /** Checks one supertest response against the contract; throws with every violation. */
 export function assertMatchesContract(method: string, url: string, res: request.Response): void {
-  const c = contract();
-  const pathOnly = url.split('?')[0];
-  const match = c.match(method.toUpperCase(), pathOnly);
-  const operation = match && 'operation' in match ? match.operation : null;
   const body = res.type === 'application/json' || res.type === 'application/problem+json' ? res.body : res.text;
-  const problems = c.validateResponse(operation, res.status, res.headers['content-type'], res.status === 204 ? undefined : body);
-  if (problems.length) {
-    throw new Error(`${method.toUpperCase()} ${url} -> ${res.status} does not match openapi.yaml:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body).slice(0, 500)}`);
-  }
+  checkResponse(method, url, res.status, res.headers['content-type'], body);
 }
 
 /**
@@ -171,14 +176,7 @@ export async function contractFetch(url: string, init: RequestInit = {}): Promis
   const text = await res.text();
   const type = res.headers.get('content-type') ?? undefined;
   const body = type && /json/.test(type) && text ? JSON.parse(text) : text;
-  const c = contract();
-  const method = (init.method ?? 'GET').toUpperCase();
-  const match = c.match(method, new URL(url).pathname);
-  const operation = match && 'operation' in match ? match.operation : null;
-  const problems = c.validateResponse(operation, res.status, type, res.status === 204 ? undefined : body);
-  if (problems.length) {
-    throw new Error(`${method} ${url} -> ${res.status} does not match openapi.yaml:\n  ${problems.join('\n  ')}\n  body: ${text.slice(0, 500)}`);
-  }
+  checkResponse(init.method ?? 'GET', url, res.status, type, body);
   return new Response(res.status === 204 || res.status === 304 ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 

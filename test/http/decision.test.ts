@@ -15,7 +15,7 @@ afterAll(() => world.close());
 
 const GUARDRAIL = { key: 'unsubscribe', type: 'binary', role: 'guardrail', direction: 'decrease' } as const;
 
-const running = (overrides: Partial<ExperimentCreate> = {}) => runExperiment(world, overrides);
+const running = (overrides: Partial<ExperimentCreate> = {}) => runExperiment(world, { segments: [], analysis: 'fixed', ...overrides });
 
 async function decision(key: string, query = '') {
   return (await world.api.get(`/v1/experiments/${key}/decision${query}`).set(bearer(await world.key('read'))).expect(200)).body;

@@ -1,5 +1,6 @@
 import { insertExposureBatch } from '../../src/store/exposures';
-import { backdateStart } from '../helpers/experiments';
+import type { ExperimentCreate } from '../../src/experiments/model';
+import { backdateStart, runExperiment } from '../helpers/experiments';
 import { backend, bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 import { HOUR, MIN, at, conversion, counts, eid, exposure, send } from '../helpers/events';
@@ -13,12 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
-async function running(overrides: Record<string, unknown> = {}) {
-  const body = experimentBody({ respectsHoldout: false, ...overrides });
-  await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
-  await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
-  return body.key;
-}
+const running = (overrides: Partial<ExperimentCreate> = {}) => runExperiment(world, overrides);
 
 /** The variant /v1/assign gives the unit (without recording anything). */
 async function variantOf(key: string, unitId: string, attributes?: Record<string, unknown>) {

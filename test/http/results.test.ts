@@ -1,5 +1,7 @@
 import { benjaminiHochberg, compareBinary, compareMeans, holm, sequentialCriticalValue, sequentialPValue } from '../../src/stats';
 import { parse as parseCsv } from '../helpers/csv';
+import type { ExperimentCreate } from '../../src/experiments/model';
+import { runExperiment } from '../helpers/experiments';
 import { experimentBody } from '../helpers/fixtures';
 import { seed } from '../helpers/seed';
 import { bearer, startWorld, type World } from '../helpers/world';
@@ -13,12 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
-async function running(overrides: Record<string, unknown> = {}) {
-  const body = experimentBody({ respectsHoldout: false, segments: [], ...overrides });
-  await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
-  await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
-  return body.key;
-}
+const running = (overrides: Partial<ExperimentCreate> = {}) => runExperiment(world, { segments: [], ...overrides });
 
 async function results(key: string, query = '') {
   return (await world.api.get(`/v1/experiments/${key}/results${query}`).set(bearer(await world.key('read'))).expect(200)).body;

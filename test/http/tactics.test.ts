@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 const experimentWith = (tactic: string, plan: Record<string, ArmPlan>, options: { segments?: string[]; days?: number; complete?: boolean } = {}) =>
-  runExperiment(world, { tactic, segments: options.segments ?? [] }, { ...options, plan });
+  runExperiment(world, { tactic, segments: options.segments ?? [], analysis: 'fixed' }, { ...options, plan });
 
 const lifecycle = (i: number) => ({ lifecycle: i % 2 === 0 ? 'returning' : 'new' });
 
