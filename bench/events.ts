@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { freePort, load, machine, reachable, startProcess, stopProcess, waitFor } from './lib';
+import { BENCH_ADMIN_KEY, load, machine, reachable, startBenchServer } from './lib';
 
 /**
  * npm run bench:events: sustained HTTP ingestion of conversion events in batches of 500
@@ -16,8 +16,6 @@ const BATCH = 500;
 const UNITS = 100_000;
 const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ADMIN = 'bench-admin-key-0123456789';
-const MAIN = `${__dirname}/../src/main.js`;
 
 // wrk: each request builds 500 conversions with ids unique per connection and request.
 const luaBody = `(function()
@@ -50,36 +48,24 @@ async function copyRows(client: Client, table: string, rows: number, line: (i: n
 async function main() {
   if (!(await reachable(PG))) throw new Error(`PostgreSQL is not reachable at ${PG}; bench:events measures the server backend`);
   const name = `verdict_bench_events_${process.pid}`;
-  const admin = new Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(PG);
-  url.pathname = `/${name}`;
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: ADMIN, DATABASE_URL: url.toString(), REDIS_URL: (await reachable(REDIS)) ? REDIS : '', REDIS_PREFIX: `${name}:` };
-  const server = startProcess([...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], env);
-  const db = new Client({ connectionString: url.toString() });
-  try {
-    await waitFor(`http://127.0.0.1:${port}/readyz`);
-    const h = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
-    const experiment = {
+  const bench = await startBenchServer({
+    pg: PG,
+    name,
+    experiment: {
       key: 'bench-events',
       name: 'Bench events',
-      tactic: 'bench',
-      variants: [
-        { key: 'control', name: 'Control', weight: 1, control: true },
-        { key: 'personalized', name: 'Personalized', weight: 1 },
-      ],
       metrics: [
         { key: 'buyer', type: 'binary', event: 'order', role: 'primary' },
         { key: 'revenue', type: 'revenue', event: 'order' },
       ],
       segments: ['device'],
-    };
-    await fetch(`http://127.0.0.1:${port}/v1/experiments`, { method: 'POST', headers: h, body: JSON.stringify(experiment) });
-    await fetch(`http://127.0.0.1:${port}/v1/experiments/bench-events/start`, { method: 'POST', headers: h });
-    await db.connect();
-    const { rows } = await db.query<{ id: number }>(`UPDATE experiments SET started_at = now() - interval '2 hours' WHERE key = 'bench-events' RETURNING id`);
+    },
+    env: { REDIS_URL: (await reachable(REDIS)) ? REDIS : '', REDIS_PREFIX: `${name}:` },
+    nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
+  const { db } = bench;
+  try {
+    const { rows } = await db.query<{ id: number }>(`UPDATE experiments SET started_at = now() - interval '2 hours' WHERE id = $1 RETURNING id`, [bench.experimentId]);
     const exposedAt = new Date(Date.now() - 3600_000).toISOString();
     const cells = new Map<string, number>();
     for (const variant of ['control', 'personalized']) {
@@ -99,8 +85,8 @@ async function main() {
     await db.query('ANALYZE');
     console.error(`bench:events: ${UNITS.toLocaleString('en')} exposed units; ${SECONDS} s of batches of ${BATCH}, ${CONNECTIONS} connections`);
 
-    const target = `http://127.0.0.1:${port}/v1/events`;
-    const headers = { Authorization: `Bearer ${ADMIN}` };
+    const target = `${bench.base}/v1/events`;
+    const headers = { Authorization: `Bearer ${BENCH_ADMIN_KEY}` };
     await load({ url: target, headers, luaBody: luaBody.replace('prefix', '"warm"'), jsBody, seconds: 3, connections: CONNECTIONS });
     const before = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0].n);
     const started = Date.now();
@@ -124,10 +110,7 @@ async function main() {
     console.log(`| POST /v1/events | ${Math.round(apiRate).toLocaleString('en')} | ${((100 * apiRate) / copyRate).toFixed(0)} % | ${stored.toLocaleString('en')} events stored, ${Number(attributed).toLocaleString('en')} attributions; p50 ${r.p50ms.toFixed(1)} ms, p99 ${r.p99ms.toFixed(1)} ms per batch; ${r.errors} errors |`);
     console.log(`| COPY into a scratch events table | ${Math.round(copyRate).toLocaleString('en')} | 100 % | the same number of rows, same keys and index |`);
   } finally {
-    await db.end().catch(() => undefined);
-    await stopProcess(server);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await bench.close();
   }
 }
 

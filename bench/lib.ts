@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Client } from 'pg';
 
 /** Shared by the benchmarks: processes to measure, and the load generator (wrk, else autocannon). */
 
@@ -119,4 +120,77 @@ export async function reachable(url: string | undefined): Promise<boolean> {
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
+}
+
+/** The admin key of benchmark servers (set through VERDICT_ADMIN_KEY). */
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
+const MAIN = `${__dirname}/../src/main.js`;
+
+export interface BenchServer {
+  /** http://127.0.0.1:<port> */
+  base: string;
+  /** Admin authorization and JSON content type, for fetch. */
+  headers: Record<string, string>;
+  /** A connected client on the benchmark's own database. */
+  db: Client;
+  /** The experiment's id in that database. */
+  experimentId: number;
+  /** Stops the server and drops the database (kept when BENCH_KEEP is set). */
+  close(): Promise<void>;
+}
+
+/**
+ * A Verdict server process on a fresh PostgreSQL database created for one benchmark, with one
+ * running experiment (control vs personalized) of these metrics and segments.
+ */
+export async function startBenchServer(options: {
+  pg: string;
+  name: string;
+  experiment: { key: string; name: string; metrics: unknown[]; segments: string[] };
+  env?: NodeJS.ProcessEnv;
+  nodeArgs?: string[];
+}): Promise<BenchServer> {
+  const { pg, name, experiment } = options;
+  const admin = new Client({ connectionString: pg });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(pg);
+  url.pathname = `/${name}`;
+  const port = await freePort();
+  const env = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: BENCH_ADMIN_KEY, DATABASE_URL: url.toString(), REDIS_URL: '', ...options.env };
+  const server = startProcess([...(options.nodeArgs ?? []), MAIN], env);
+  const db = new Client({ connectionString: url.toString() });
+  const close = async () => {
+    await db.end().catch(() => undefined);
+    await stopProcess(server);
+    if (process.env.BENCH_KEEP) console.error(`kept database ${name}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { Authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'Content-Type': 'application/json' };
+    await waitFor(`${base}/readyz`);
+    const body = {
+      tactic: 'bench',
+      variants: [
+        { key: 'control', name: 'Control', weight: 1, control: true },
+        { key: 'personalized', name: 'Personalized', weight: 1 },
+      ],
+      ...experiment,
+    };
+    for (const [path, init] of [
+      ['/v1/experiments', { method: 'POST', headers, body: JSON.stringify(body) }],
+      [`/v1/experiments/${experiment.key}/start`, { method: 'POST', headers }],
+    ] as const) {
+      const res = await fetch(base + path, init);
+      if (!res.ok) throw new Error(`${init.method} ${path} -> ${res.status} ${await res.text()}`);
+    }
+    await db.connect();
+    const { rows } = await db.query<{ id: number }>('SELECT id FROM experiments WHERE key = $1', [experiment.key]);
+    return { base, headers, db, experimentId: rows[0].id, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

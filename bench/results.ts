@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { freePort, machine, reachable, startProcess, stopProcess, waitFor } from './lib';
+import { machine, reachable, startBenchServer } from './lib';
 
 /**
  * npm run bench:results: an experiment with 1,000,000 exposed units and 5,000,000
@@ -14,8 +14,6 @@ const UNITS = Number(process.env.BENCH_UNITS ?? 1_000_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000_000);
 const RUNS = 5;
 const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ADMIN = 'bench-admin-key-0123456789';
-const MAIN = `${__dirname}/../src/main.js`;
 
 async function copyRows(client: Client, table: string, rows: number, line: (i: number) => string) {
   let i = 0;
@@ -44,26 +42,12 @@ function prng(seed: number) {
 async function main() {
   if (!(await reachable(PG))) throw new Error(`PostgreSQL is not reachable at ${PG}`);
   const name = `verdict_bench_results_${process.pid}`;
-  const admin = new Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(PG);
-  url.pathname = `/${name}`;
-  const port = await freePort();
-  const server = startProcess([MAIN], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: ADMIN, DATABASE_URL: url.toString(), REDIS_URL: '', RESULTS_CACHE_SECONDS: '0' });
-  const db = new Client({ connectionString: url.toString() });
-  const base = `http://127.0.0.1:${port}`;
-  const h = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
-  try {
-    await waitFor(`${base}/readyz`);
-    const experiment = {
+  const bench = await startBenchServer({
+    pg: PG,
+    name,
+    experiment: {
       key: 'bench-results',
       name: 'Bench results',
-      tactic: 'bench',
-      variants: [
-        { key: 'control', name: 'Control', weight: 1, control: true },
-        { key: 'personalized', name: 'Personalized', weight: 1 },
-      ],
       metrics: [
         { key: 'buyer', type: 'binary', event: 'order', role: 'primary' },
         { key: 'orders', type: 'count', event: 'order' },
@@ -73,12 +57,12 @@ async function main() {
         { key: 'unsubscribe', type: 'binary', role: 'guardrail', direction: 'decrease' },
       ],
       segments: ['device', 'channel', 'lifecycle'],
-    };
-    await fetch(`${base}/v1/experiments`, { method: 'POST', headers: h, body: JSON.stringify(experiment) });
-    await fetch(`${base}/v1/experiments/bench-results/start`, { method: 'POST', headers: h });
-    await db.connect();
-    const { rows } = await db.query<{ id: number }>("SELECT id FROM experiments WHERE key = 'bench-results'");
-    const id = rows[0].id;
+    },
+    env: { RESULTS_CACHE_SECONDS: '0' },
+  });
+  const { db, base, headers: h } = bench;
+  try {
+    const id = bench.experimentId;
     const t0 = Date.now() - 3 * 86400_000;
     const rand = prng(42);
     const devices = ['mobile', 'desktop', 'tablet'];
@@ -137,11 +121,7 @@ async function main() {
     console.log(`| POST /reaggregate (${re.rows.toLocaleString('en')} per-unit aggregate rows from the raw events) | ${(reaggregateMs / 1000).toFixed(1)} s |`);
     console.log(`| **GET /counts**, median of ${RUNS} (min, max) | **${times[Math.floor(RUNS / 2)].toFixed(0)} ms** (${times[0].toFixed(0)}, ${times[RUNS - 1].toFixed(0)}); ${bytes.toLocaleString('en')} bytes |`);
   } finally {
-    await db.end().catch(() => undefined);
-    await stopProcess(server);
-    if (process.env.BENCH_KEEP) console.error(`kept database ${name}`);
-    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await bench.close();
   }
 }
 
