@@ -1,8 +1,4 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { BENCH_ADMIN_KEY, load, machine, reachable, startBenchServer } from './lib';
+import { BENCH_ADMIN_KEY, copyRows, load, machine, reachable, startBenchServer } from './lib';
 
 /**
  * npm run bench:events: sustained HTTP ingestion of conversion events in batches of 500
@@ -32,18 +28,6 @@ const jsBody = () => {
   const events = Array.from({ length: BATCH }, (_, i) => ({ type: 'conversion', eventId: `js-${process.pid}-${c}-${i}`, unitId: `unit-${1 + Math.floor(Math.random() * UNITS)}`, event: 'order', value: 5 + Math.floor(Math.random() * 75) }));
   return JSON.stringify({ events });
 };
-
-async function copyRows(client: Client, table: string, rows: number, line: (i: number) => string) {
-  let i = 0;
-  const source = new Readable({
-    read() {
-      let chunk = '';
-      for (let k = 0; k < 10_000 && i < rows; k++, i++) chunk += line(i);
-      this.push(chunk || null);
-    },
-  });
-  await pipeline(source, client.query(copyFrom(`COPY ${table} FROM STDIN`)));
-}
 
 async function main() {
   if (!(await reachable(PG))) throw new Error(`PostgreSQL is not reachable at ${PG}; bench:events measures the server backend`);

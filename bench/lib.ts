@@ -4,7 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 /** Shared by the benchmarks: processes to measure, and the load generator (wrk, else autocannon). */
 
@@ -193,4 +196,17 @@ export async function startBenchServer(options: {
     await close();
     throw err;
   }
+}
+
+/** Writes `rows` lines (tab-separated, newline-ended) into `table` with COPY, `chunk` lines per push. */
+export async function copyRows(client: Client, table: string, rows: number, line: (i: number) => string, chunk = 10_000): Promise<void> {
+  let i = 0;
+  const source = new Readable({
+    read() {
+      let text = '';
+      for (let k = 0; k < chunk && i < rows; k++, i++) text += line(i);
+      this.push(text || null);
+    },
+  });
+  await pipeline(source, client.query(copyFrom(`COPY ${table} FROM STDIN`)));
 }

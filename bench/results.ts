@@ -1,8 +1,4 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { machine, reachable, startBenchServer } from './lib';
+import { copyRows, machine, reachable, startBenchServer } from './lib';
 
 /**
  * npm run bench:results: an experiment with 1,000,000 exposed units and 5,000,000
@@ -14,18 +10,6 @@ const UNITS = Number(process.env.BENCH_UNITS ?? 1_000_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000_000);
 const RUNS = 5;
 const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function copyRows(client: Client, table: string, rows: number, line: (i: number) => string) {
-  let i = 0;
-  const source = new Readable({
-    read() {
-      let chunk = '';
-      for (let k = 0; k < 20_000 && i < rows; k++, i++) chunk += line(i);
-      this.push(chunk || null);
-    },
-  });
-  await pipeline(source, client.query(copyFrom(`COPY ${table} FROM STDIN`)));
-}
 
 /** A deterministic pseudo-random stream (mulberry32), so every run writes the same data. */
 function prng(seed: number) {
@@ -84,7 +68,7 @@ async function main() {
       const variant = rand() < 0.5 ? 'control' : 'personalized';
       const cell = cellOf.get(`${variant}|${JSON.stringify(JSON.parse(seg))}`)!;
       return `${id}\tu${i}\t${variant}\tf\t${new Date(t0 + Math.floor(rand() * 86400_000)).toISOString()}\t${seg}\t${cell}\n`;
-    });
+    }, 20_000);
     const exposuresMs = Date.now() - started;
     started = Date.now();
     const names = ['order', 'order', 'order', 'add_to_cart', 'add_to_cart', 'add_to_cart', 'add_to_cart', 'unsubscribe', 'page_view', 'page_view'];
@@ -92,7 +76,7 @@ async function main() {
       const n = names[Math.floor(rand() * names.length)];
       const value = n === 'order' ? (10 + rand() * 90).toFixed(2) : '\\N';
       return `e${i}\tu${Math.floor(rand() * UNITS)}\tconversion\t${n}\t${value}\t${new Date(t0 + 86400_000 + Math.floor(rand() * 86400_000)).toISOString()}\n`;
-    });
+    }, 20_000);
     const eventsMs = Date.now() - started;
     await db.query('ANALYZE');
     started = Date.now();
