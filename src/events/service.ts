@@ -47,7 +47,7 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
       recorder.forget(experimentIds(), unitId);
       const erased = await db.transaction(async (tx) => {
         await lockAggregates(tx, 'exclusive');
-        const result = await eraseUnit(tx, unitId, unitHash(unitId));
+        const result = await eraseUnit(tx, unitId);
         await appendAudit(tx, {
           actor,
           action: 'unit.erase',

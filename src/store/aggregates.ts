@@ -1,5 +1,6 @@
 import type { Stream } from '../experiments/model';
 import type { Queryable } from './db';
+import { unitHash } from './erasures';
 
 /**
  * Per-unit aggregates, kept up to date on ingestion, in SQL.
@@ -178,16 +179,12 @@ const ERASURE_TOMBSTONE_DAYS = 30;
  * exposure assigned before now but still queued on another instance cannot bring it back.
  * Call holding the exclusive aggregates lock.
  */
-export async function eraseUnit(
-  q: Queryable,
-  unitId: string,
-  unitHash: string,
-): Promise<{ exposures: number; events: number; aggregates: number; experimentIds: number[] }> {
+export async function eraseUnit(q: Queryable, unitId: string): Promise<{ exposures: number; events: number; aggregates: number; experimentIds: number[] }> {
   await q.query(`DELETE FROM erasures WHERE erased_at < now() - make_interval(days => $1)`, [ERASURE_TOMBSTONE_DAYS]);
   await q.query(
     `INSERT INTO erasures (unit_hash, erased_at) VALUES ($1, clock_timestamp())
      ON CONFLICT (unit_hash) DO UPDATE SET erased_at = excluded.erased_at`,
-    [unitHash],
+    [unitHash(unitId)],
   );
   const exposures = await q.query<{ experiment_id: number }>('DELETE FROM exposures WHERE unit_id = $1 RETURNING experiment_id', [unitId]);
   const experimentIds = exposures.rows.map((r) => r.experiment_id);

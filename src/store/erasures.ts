@@ -5,7 +5,7 @@ import type { Queryable } from './db';
  * Erased units are remembered by a hash (the first 16 hex digits of the SHA-256 of the unit
  * id's UTF-8 bytes, as the audit log records them) and the moment of the erasure, so that
  * data about the unit from before its erasure, arriving late, is not stored again.
- * (migrations/005_erasures.sql; the same hash is computed in SQL by writeExposures.)
+ * (migrations/005_erasures.sql; writeExposures sends it with each exposure it writes.)
  */
 export const unitHash = (unitId: string): string => createHash('sha256').update(unitId).digest('hex').slice(0, 16);
 

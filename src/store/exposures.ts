@@ -1,4 +1,5 @@
 import { lockAggregates, recomputeUnits } from './aggregates';
+import { unitHash } from './erasures';
 import type { Db, Queryable } from './db';
 
 /** SQL for first exposures. */
@@ -25,7 +26,15 @@ export async function writeExposures(tx: Queryable, rows: readonly ExposureRow[]
   if (rows.length === 0) return;
   await lockAggregates(tx, 'exclusive');
   const batch = JSON.stringify(
-    rows.map((r) => ({ experiment_id: r.experimentId, unit_id: r.unitId, variant: r.variant, holdout: r.holdout, first_exposed_at: r.at.toISOString(), segments: r.segments })),
+    rows.map((r) => ({
+      experiment_id: r.experimentId,
+      unit_id: r.unitId,
+      unit_hash: unitHash(r.unitId),
+      variant: r.variant,
+      holdout: r.holdout,
+      first_exposed_at: r.at.toISOString(),
+      segments: r.segments,
+    })),
   );
   await tx.query(CELLS_INSERT, [batch]);
   const { rows: changed } = await tx.query<{ experiment_id: number; unit_id: string }>(EXPOSURES_UPSERT, [batch]);
@@ -60,11 +69,11 @@ const CELLS_INSERT = `INSERT INTO cells (experiment_id, variant, holdout, segmen
 
 const EXPOSURES_UPSERT = `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, cell)
      SELECT t.experiment_id, t.unit_id, t.variant, t.holdout, t.first_exposed_at, t.segments, c.id
-       FROM json_to_recordset($1::json) AS t(experiment_id int, unit_id text, variant text, holdout bool, first_exposed_at timestamptz, segments jsonb)
+       FROM json_to_recordset($1::json) AS t(experiment_id int, unit_id text, unit_hash text, variant text, holdout bool, first_exposed_at timestamptz, segments jsonb)
        JOIN cells c ON c.experiment_id = t.experiment_id AND c.variant = t.variant AND c.holdout = t.holdout AND c.segments = t.segments
       WHERE NOT EXISTS (
               SELECT 1 FROM erasures e
-               WHERE e.unit_hash = left(encode(sha256(convert_to(t.unit_id, 'UTF8')), 'hex'), 16)
+               WHERE e.unit_hash = t.unit_hash
                  AND e.erased_at >= t.first_exposed_at)
      ON CONFLICT (experiment_id, unit_id) DO UPDATE
         SET first_exposed_at = excluded.first_exposed_at, segments = excluded.segments, cell = excluded.cell
