@@ -79,6 +79,8 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
         | { index: number; kind: 'conversion'; row: ConversionRow }
         | { index: number; kind: 'exposure'; event: ExposureEvent; at: Date; experiment?: LiveExperiment; problem: string | null };
       const candidates: Candidate[] = [];
+      /** What every candidate has, whichever its kind. */
+      const common = (c: Candidate) => (c.kind === 'conversion' ? c.row : { eventId: c.event.eventId, unitId: c.event.unitId, at: c.at });
 
       events.forEach((raw, index) => {
         const type = (raw as { type?: unknown } | null)?.type;
@@ -124,7 +126,7 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
         await lockAggregates(tx, judgeable.length > 0 ? 'exclusive' : 'shared');
         const sticky = await recorded(tx, judgeable.map((x) => ({ experimentId: x.experiment.row.id, unitId: x.event.unitId })));
         // Data from before a unit's erasure, arriving late (a retry, another instance), is not stored again.
-        const erased = await erasedAt(tx, candidates.map((c) => (c.kind === 'conversion' ? c.row.unitId : c.event.unitId)));
+        const erased = await erasedAt(tx, candidates.map((c) => common(c).unitId));
         const refused: Rejection[] = [];
         const conversions: ConversionRow[] = [];
         const exposureEvents: { index: number; event: ExposureEvent; at: Date }[] = [];
@@ -132,10 +134,9 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
         const seen = new Set<string>();
         let repeated = 0;
         for (const c of candidates) {
-          const eventId = c.kind === 'conversion' ? c.row.eventId : c.event.eventId;
-          const unitId = c.kind === 'conversion' ? c.row.unitId : c.event.unitId;
+          const { eventId, unitId, at } = common(c);
           const erasure = erased.get(unitId);
-          if (erasure && erasure >= (c.kind === 'conversion' ? c.row.at : c.at)) {
+          if (erasure && erasure >= at) {
             refused.push({ index: c.index, eventId, reason: `unit "${unitId}" was erased at ${erasure.toISOString()}; events from before its erasure are not stored`, field: '/unitId' });
             continue;
           }
