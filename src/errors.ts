@@ -50,6 +50,9 @@ export const conflict = (detail: string, type = 'conflict', extensions?: Record<
   new VerdictError('conflict', detail, { type, extensions });
 
 /** `targeting.all[0].op` (the pure modules' dotted paths) as a JSON pointer: `/targeting/all/0/op`. */
+/** One segment of a JSON pointer (RFC 6901): "~" becomes "~0", "/" becomes "~1". */
+export const pointerToken = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+
 export function pointerFromPath(path: string): string {
   return '/' + path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean).join('/');
 }

@@ -10,6 +10,7 @@
  * (it has no UTF-8 encoding). Such text is refused where it enters, naming the field:
  * accepted, it would make the database refuse the whole batch it is written in.
  */
+import { pointerToken } from '../errors';
 import type { PathError } from './types';
 
 export const MAX_UNIT_ID_LENGTH = 256;
@@ -22,8 +23,6 @@ export function unstorable(text: string): string | undefined {
   if (!UNSTORABLE.test(text)) return undefined;
   return text.includes('\u0000') ? 'must not contain U+0000 (NUL)' : 'must be well-formed Unicode (no unpaired surrogate)';
 }
-
-const pointerToken = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * The fields of a request (or event) holding text the database could not store, as JSON

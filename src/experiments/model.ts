@@ -1,6 +1,6 @@
 import { expandFactorial, validateLayerSlice, validateTargeting, type PathError } from '../assignment';
 import type { components } from '../api/schema';
-import { pointerFromPath, type FieldError } from '../errors';
+import { pointerFromPath, pointerToken, type FieldError } from '../errors';
 
 /**
  * The experiment model: what a client sends, what is stored, and the rules a definition
@@ -219,7 +219,7 @@ export function validateDefinition(def: Definition): FieldError[] {
   const variantKeys = new Set(def.variants.map((v) => v.key));
   for (const [unitId, variant] of Object.entries(def.overrides)) {
     if (!variantKeys.has(variant)) {
-      errors.push({ field: `/overrides/${unitId.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `"${variant}" is not a variant of this experiment` });
+      errors.push({ field: `/overrides/${pointerToken(unitId)}`, message: `"${variant}" is not a variant of this experiment` });
     }
   }
   return errors;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
-import type { FieldError } from '../errors';
+import { pointerToken, type FieldError } from '../errors';
 import { openApiPath } from '../paths';
 
 /**
@@ -150,8 +150,6 @@ function describe(e: ErrorObject): string {
  */
 export const MAX_JSON_DEPTH = 64;
 
-const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
-
 /**
  * An object or array nested deeper than `max`, as a field error naming it; null when none
  * is. Iterative, so it cannot itself overflow the stack however deep the value goes.
@@ -169,7 +167,7 @@ export function jsonDepthError(value: unknown, max = MAX_JSON_DEPTH): FieldError
     if (typeof node.value !== 'object' || node.value === null) continue;
     if (node.depth > max) {
       const segments: string[] = [];
-      for (let n: Node | null = node; n && n.parent; n = n.parent) segments.push(escapePointer(n.key));
+      for (let n: Node | null = node; n && n.parent; n = n.parent) segments.push(pointerToken(n.key));
       return { field: pointer(segments.length ? '/' + segments.reverse().join('/') : ''), message: `nests deeper than ${max} levels` };
     }
     const push = (key: string, child: unknown) => {
