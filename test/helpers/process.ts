@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../src/store/db';
 import { openPglite } from '../../src/store/pglite';
 import { connectPostgres } from '../../src/store/postgres';
+import { freePort } from './private-servers';
 import { createTestDatabase, redisPrefix, dropRedisPrefix } from './world';
+
+export { freePort };
 
 /**
  * The compiled server (dist/, built by `npm test`'s tsc step) in a process of its own: for
@@ -21,20 +23,8 @@ export interface ServerProcess {
   url: string;
   output(): string;
   exited: Promise<number | null>;
-  /** SIGTERM and wait for the exit code. */
+  /** SIGTERM and wait for the exit code (SIGKILL after a minute). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function spawnServer(env: NodeJS.ProcessEnv, port?: number): Promise<ServerProcess> {
@@ -63,7 +53,13 @@ export async function spawnServer(env: NodeJS.ProcessEnv, port?: number): Promis
     exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      // A hang guard: a server that does not exit within a minute is killed (and the test sees exit code null).
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(guard);
+      }
     },
   };
 }
