@@ -1,7 +1,8 @@
 /**
  * assign(unit, compiled, { holdout, sticky }): the decision for one unit and one experiment.
- * First rule that applies: not_running, opted_out, forced, sticky (kept, "bucketed"),
- * not_targeted, layer, coverage, holdout, bucketed (hash.ts, rule 6).
+ * First rule that applies: not_running, opted_out, forced, sticky (a recorded variant is kept,
+ * "bucketed"; a recorded holdout exposure stays in the holdout), not_targeted, layer, coverage,
+ * holdout, bucketed (hash.ts, rule 6).
  * Pure and allocation-light: at most three hashes, results are the precompiled frozen objects.
  */
 import type { CompiledExperiment } from './compile';
@@ -16,6 +17,7 @@ function decide(
   c: CompiledExperiment,
   holdout: HoldoutConfig | null | undefined,
   sticky: string | null | undefined,
+  recordedHoldout: boolean | undefined,
   heldOut: boolean | undefined,
 ): Assignment {
   if (!c.running) return c.controlFor.not_running;
@@ -29,6 +31,8 @@ function decide(
     const i = c.variantIndex.get(sticky);
     if (i !== undefined) return c.bucketed[i];
   }
+  // The holdout group is judged on who was recorded in it: such a unit never gets personalization.
+  if (recordedHoldout === true && c.respectsHoldout) return c.controlFor.holdout;
   if (c.targeting !== null && !matches(c.targeting, unit.attributes)) return c.controlFor.not_targeted;
   if (c.layerSalt !== null) {
     const lb = bucket(c.layerSalt, unitId);
@@ -47,13 +51,15 @@ function decide(
 
 /** The assignment of one unit to one compiled experiment. `unit` must pass validateUnit. */
 export function assign(unit: Unit, experiment: CompiledExperiment, options: AssignOptions = {}): Assignment {
-  return decide(unit, experiment, options.holdout, options.sticky, undefined);
+  return decide(unit, experiment, options.holdout, options.sticky, options.recordedHoldout, undefined);
 }
 
 export interface AssignAllOptions {
   holdout?: HoldoutConfig | null;
   /** Experiment key -> variant key the unit was already exposed with. */
   sticky?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | null;
+  /** Keys of the experiments whose first exposure of the unit was recorded in the holdout. */
+  recordedHoldout?: ReadonlySet<string> | null;
 }
 
 function stickyFor(sticky: AssignAllOptions['sticky'], key: string): string | undefined {
@@ -69,13 +75,13 @@ export function assignAll(
   experiments: readonly CompiledExperiment[],
   options: AssignAllOptions = {},
 ): Assignment[] {
-  const { holdout, sticky } = options;
+  const { holdout, sticky, recordedHoldout } = options;
   let heldOut: boolean | undefined;
   const out: Assignment[] = new Array<Assignment>(experiments.length);
   for (let i = 0; i < experiments.length; i++) {
     const c = experiments[i];
     if (heldOut === undefined && c.running && c.respectsHoldout) heldOut = isHeldOut(holdout, unit.unitId);
-    out[i] = decide(unit, c, holdout, stickyFor(sticky, c.key), heldOut);
+    out[i] = decide(unit, c, holdout, stickyFor(sticky, c.key), recordedHoldout?.has(c.key), heldOut);
   }
   return out;
 }

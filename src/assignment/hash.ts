@@ -42,7 +42,9 @@
  *    a. status is not "running"                  -> control, reason "not_running"
  *    b. unit.consent === false                   -> control, reason "opted_out"
  *    c. overrides[unitId] is set                 -> that variant, reason "forced"
- *    d. sticky variant given and still a variant -> that variant, reason "bucketed"
+ *    d. a recorded first exposure (sticky):
+ *       its variant, if still a variant         -> that variant, reason "bucketed"
+ *       in the holdout, and respectsHoldout     -> control, reason "holdout"
  *    e. targeting does not match                 -> control, reason "not_targeted"
  *    f. in a layer and outside its slice         -> control, reason "layer"
  *    g. bucket outside every variant range       -> control, reason "coverage"

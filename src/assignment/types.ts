@@ -100,6 +100,8 @@ export interface AssignOptions {
   holdout?: HoldoutConfig | null;
   /** Variant key this unit was already exposed with (from the exposure store). */
   sticky?: string | null;
+  /** The unit's first exposure was recorded in the global holdout (from the exposure store). */
+  recordedHoldout?: boolean;
 }
 
 /** A validation problem at a field path such as "variants[2].weight". */

@@ -57,6 +57,25 @@ describe('precedence (first rule that applies wins)', () => {
   });
 });
 
+describe('a recorded holdout exposure is sticky (rule d)', () => {
+  const base = experiment({ salt, coverage, layer, targeting: mobileOnly });
+  it('stays in the holdout when targeting, layer or coverage would now exclude it, or the holdout share changed', () => {
+    for (const hold of [holdout, { share: 0 }]) {
+      const a = assign({ unitId: U, attributes: { device: 'desktop' } }, compile(base), { holdout: hold, recordedHoldout: true });
+      expect(a).toMatchObject({ reason: 'holdout', variant: 'control', inExperiment: false, holdout: true });
+    }
+  });
+  it('an override and a recorded variant still come first; an experiment that ignores the holdout ignores it', () => {
+    expect(assign({ unitId: U }, compile({ ...base, overrides: { [U]: 'treatment' } }), { holdout, recordedHoldout: true }).reason).toBe('forced');
+    expect(assign({ unitId: U }, compile(base), { holdout, sticky: 'treatment', recordedHoldout: true }).reason).toBe('bucketed');
+    expect(assign({ unitId: U, attributes: { device: 'desktop' } }, compile({ ...base, respectsHoldout: false }), { holdout, recordedHoldout: true }).reason).toBe('not_targeted');
+  });
+  it('assignAll takes it per experiment key', () => {
+    const [a] = assignAll({ unitId: U, attributes: { device: 'desktop' } }, [compile(base)], { holdout: { share: 0 }, recordedHoldout: new Set(['exp']) });
+    expect(a.reason).toBe('holdout');
+  });
+});
+
 describe('overrides (QA)', () => {
   const c = compiled({ overrides: { 'qa-1': 'treatment', 'qa-2': 'control' } });
   it('force the given variant and are never counted', () => {
