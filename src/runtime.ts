@@ -11,10 +11,11 @@ import { loadContract, type Contract } from './http/openapi';
 import { createAuthenticator, type Authenticator } from './keys/authenticator';
 import { createKeyService, type KeyService } from './keys/service';
 import type { Logger } from './logger';
-import type { Cache } from './store/cache';
+import { scopeCache, type Cache } from './store/cache';
 import type { Db } from './store/db';
 import { createMemoryCache } from './store/memory-cache';
 import { lockDataDir } from './store/data-dir-lock';
+import { checkCacheIdentity, databaseIdentity } from './store/identity';
 import { migrate } from './store/migrate';
 import { openPglite } from './store/pglite';
 import { connectPostgres } from './store/postgres';
@@ -29,6 +30,9 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   db: Db;
+  /** The database's identity (migration 006): the scope of everything it keeps in the cache. */
+  identity: string;
+  /** The cache, scoped to this database (every key and channel under `identity + ':'`). */
   cache: Cache;
   contract: Contract;
   metrics: HttpMetrics;
@@ -73,13 +77,26 @@ export function contract(): Contract {
   return sharedContract;
 }
 
+/** How long a start waits for Redis before it goes on without it (it degrades, then catches up). */
+const CACHE_WAIT_MS = 2000;
+
 export async function openRuntime(config: Config, logger: Logger, given: { db?: Db; cache?: Cache } = {}): Promise<Runtime> {
   const db = given.db ?? (await openDb(config));
-  const cache = given.cache ?? openCache(config);
+  const base = given.cache ?? openCache(config);
   try {
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
-    const authenticator = await createAuthenticator(db, cache, config.adminKey);
+    const identity = await databaseIdentity(db);
+    if (!(await base.connected(CACHE_WAIT_MS))) logger.warn('Redis is not reachable: starting without it (assignment answers from this instance; it catches up once Redis is back)');
+    // Whose data Redis holds under this prefix: checked at start and whenever Redis comes back.
+    const checkIdentity = () =>
+      checkCacheIdentity(base, identity, logger, config.redisPrefix).catch((err) =>
+        logger.warn({ err: err instanceof Error ? err.message : err }, "could not compare Redis's database identity with this database's"),
+      );
+    if (base.available()) await checkIdentity();
+    const stopChecking = base.onReconnect(() => void checkIdentity());
+    const cache = scopeCache(base, `${identity}:`);
+    const authenticator = await createAuthenticator(db, cache, logger, config.adminKey);
     const registry = await createRegistry(db, cache, logger);
     const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
     const keys = createKeyService(db, authenticator);
@@ -88,15 +105,19 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
     const holdout = { share: config.holdoutShare, salt: config.holdoutSalt };
     const assigner = createAssigner(registry, exposures, holdout);
     const ingestor = createIngestor(db, registry, exposures, contract(), holdout);
-    const unitData = await createUnitData(db, cache, exposures, () => registry.running().map((e) => e.row.id));
+    const unitData = await createUnitData(db, cache, exposures, () => registry.all().map((e) => e.row.uid));
     // After a restart on the in-process cache, learn again who was exposed (stickiness, dedupe)
-    // before serving: a unit kept in its variant after a ramp-down stays there across restarts.
-    const warmed = await exposures.warm(registry.running().map((e) => e.row.id));
+    // before serving, in every experiment that can serve again (running or paused). Bounded
+    // (the most recent million); beyond it, narrowed experiments still read the database's
+    // record, and elsewhere hashing gives the recorded variant.
+    const started = registry.all().filter((e) => e.row.status === 'running' || e.row.status === 'paused');
+    const warmed = await exposures.warm(started.map((e) => ({ id: e.row.id, uid: e.row.uid })));
     if (warmed) logger.info({ exposures: warmed }, 'exposure cache warmed');
     return {
       config,
       logger,
       db,
+      identity,
       cache,
       contract: contract(),
       metrics,
@@ -114,12 +135,13 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
         await unitData.close();
         await registry.close();
         await authenticator.close();
+        stopChecking();
         await cache.close();
         await db.close();
       },
     };
   } catch (err) {
-    await Promise.allSettled([cache.close(), db.close()]);
+    await Promise.allSettled([base.close(), db.close()]);
     throw err;
   }
 }

@@ -7,8 +7,8 @@ import type { Contract } from '../http/openapi';
 import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregates';
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasures';
-import { writeExposures, type ExposureRow } from '../store/exposures';
-import type { ExposureRecorder } from './exposures';
+import { recordedExposures, writeExposures, type ExposureRow } from '../store/exposures';
+import type { ExposureRecorder, QueuedExposure } from './exposures';
 
 /**
  * POST /v1/events: validate each event on its own, then store every valid one in one
@@ -54,15 +54,10 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
     return c;
   };
 
-  /** Recorded variants of these (experiment, unit) pairs: an exposed unit keeps its variant. */
+  /** Recorded first exposures of these (experiment, unit) pairs: an exposed unit keeps its variant (or its place in the holdout). */
   async function recorded(q: Queryable, pairs: { experimentId: number; unitId: string }[]) {
-    if (pairs.length === 0) return new Map<string, string>();
-    const { rows } = await q.query<{ experiment_id: number; unit_id: string; variant: string; holdout: boolean }>(
-      `SELECT x.experiment_id, x.unit_id, x.variant, x.holdout FROM exposures x
-         JOIN unnest($1::int[], $2::text[]) AS p(experiment_id, unit_id) ON x.experiment_id = p.experiment_id AND x.unit_id = p.unit_id`,
-      [pairs.map((p) => p.experimentId), pairs.map((p) => p.unitId)],
-    );
-    return new Map(rows.filter((r) => !r.holdout).map((r) => [`${r.experiment_id}:${r.unit_id}`, r.variant]));
+    const rows = await recordedExposures(q, pairs);
+    return new Map(rows.map((r) => [`${r.experimentId}:${r.unitId}`, r]));
   }
 
   return {
@@ -130,7 +125,7 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
         const refused: Rejection[] = [];
         const conversions: ConversionRow[] = [];
         const exposureEvents: { index: number; event: ExposureEvent; at: Date }[] = [];
-        const exposureRows = new Map<string, ExposureRow & { eventId: string; index: number }>();
+        const exposureRows = new Map<string, QueuedExposure & { eventId: string; index: number }>();
         const seen = new Set<string>();
         let repeated = 0;
         for (const c of candidates) {
@@ -156,7 +151,12 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           }
           const experiment = c.experiment!;
           const key = `${experiment.row.id}:${event.unitId}`;
-          const a = assign({ unitId: event.unitId, attributes: event.attributes }, runningCompiled(experiment), { holdout, sticky: sticky.get(key) });
+          const record = sticky.get(key);
+          const a = assign({ unitId: event.unitId, attributes: event.attributes }, runningCompiled(experiment), {
+            holdout,
+            sticky: record && !record.holdout ? record.variant : undefined,
+            recordedHoldout: record?.holdout,
+          });
           if (a.reason !== 'bucketed' && a.reason !== 'holdout') {
             refused.push({ index, eventId, reason: `unit "${event.unitId}" is not in experiment "${event.experiment}" (${a.reason})`, field: '/unitId' });
             continue;
@@ -169,7 +169,7 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           exposureEvents.push({ index, event, at: c.at });
           const segments: ExposureRow['segments'] = {};
           for (const s of experiment.row.segments) if (event.attributes && Object.hasOwn(event.attributes, s)) segments[s] = event.attributes[s];
-          const row = { experimentId: experiment.row.id, unitId: event.unitId, variant: a.variant, holdout: a.reason === 'holdout', at: c.at, segments, eventId, index };
+          const row = { experimentId: experiment.row.id, uid: experiment.row.uid, unitId: event.unitId, variant: a.variant, holdout: a.reason === 'holdout', at: c.at, segments, eventId, index };
           const earlier = exposureRows.get(key);
           if (!earlier || row.at < earlier.at) exposureRows.set(key, row);
         }

@@ -1,12 +1,12 @@
-import { notFound } from '../errors';
+import { VerdictError, notFound } from '../errors';
 import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregates';
 import { appendAudit } from '../store/audit';
 import { unitHash } from '../store/erasures';
-import type { Cache } from '../store/cache';
+import { CacheUnavailableError, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { findExperiment } from '../store/experiments';
 import type { ExposureRecorder } from './exposures';
-import { exposureKey } from './exposures';
+import { markKey } from './exposures';
 
 /**
  * What is stored about units, rebuilt and removed: re-aggregation from the raw events, and
@@ -22,14 +22,15 @@ export interface UnitData {
 
 /** The audit log keeps a hash of an erased unit id, never the id itself. */
 
-export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRecorder, experimentIds: () => number[]): Promise<UnitData> {
+/** `experimentUids`: the experiments whose marks may exist (every one the registry holds). */
+export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRecorder, experimentUids: () => string[]): Promise<UnitData> {
   async function experiment(key: string) {
     const e = await findExperiment(db, key);
     if (!e) throw notFound(`no experiment with key "${key}"`);
     return e;
   }
   // Erasures on other instances: drop what this one holds of the unit (queued exposures, marks).
-  const unsubscribe = await cache.subscribe(ERASED_CHANNEL, (unitId) => recorder.forget(experimentIds(), unitId));
+  const unsubscribe = await cache.subscribe(ERASED_CHANNEL, (unitId) => recorder.forget(experimentUids(), unitId));
 
   return {
     async reaggregate(actor, key) {
@@ -44,7 +45,7 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
     },
     async erase(actor, unitId) {
       // First forget what is queued here, so a pending exposure cannot bring the unit back.
-      recorder.forget(experimentIds(), unitId);
+      recorder.forget(experimentUids(), unitId);
       const erased = await db.transaction(async (tx) => {
         await lockAggregates(tx, 'exclusive');
         const result = await eraseUnit(tx, unitId);
@@ -56,8 +57,17 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
         });
         return result;
       });
-      for (const id of new Set([...erased.experimentIds, ...experimentIds()])) await cache.del(exposureKey(id, unitId));
-      await cache.publish(ERASED_CHANNEL, unitId);
+      try {
+        for (const uid of experimentUids()) await cache.del(markKey(uid, unitId));
+        await cache.publish(ERASED_CHANNEL, unitId);
+      } catch (err) {
+        if (!(err instanceof CacheUnavailableError)) throw err;
+        // Its marks would keep a later visit from being recorded: the erasure is not done until they are gone.
+        throw new VerdictError('unavailable', 'the unit was erased from the database, but Redis is unavailable to clear its exposure marks; retry the erasure shortly', {
+          type: 'cache-unavailable',
+          headers: { 'Retry-After': '2' },
+        });
+      }
       return { unitId, exposures: erased.exposures, events: erased.events, aggregates: erased.aggregates };
     },
     close: unsubscribe,

@@ -5,9 +5,11 @@ import type { LiveExperiment, Registry } from './registry';
 
 /**
  * POST /v1/assign: the live experiments from the in-memory registry, the pure engine, and
- * first-exposure recording. What is already known of the unit (its recorded variant) is
- * looked up in one batch, from the in-process cache or one Redis MGET; the database is
- * never touched on this path.
+ * first-exposure recording. What is already known of the unit (its recorded variant, or
+ * that it was recorded in the holdout) is looked up in one batch: in process, else one
+ * Redis MGET (skipped while Redis is down), and only for experiments narrowed after their
+ * start, the database's record (batched across requests, bounded in time; see
+ * events/exposures.ts). Neither an outage of Redis nor of the database fails this path.
  */
 export type AssignRequest = components['schemas']['AssignRequest'];
 export type AssignResponse = components['schemas']['AssignResponse'];
@@ -70,7 +72,7 @@ export function createAssigner(registry: Registry, recorder: ExposureRecorder, h
 
       // What we know of the unit per running experiment: its recorded variant (sticky) or holdout.
       const live = consent ? targets.filter((t): t is LiveExperiment => typeof t !== 'string' && t.row.status === 'running') : [];
-      const known = live.length > 0 ? await recorder.known(live.map((e) => [e.row.id, unitId] as const)) : [];
+      const known = live.length > 0 ? await recorder.known(unitId, live.map((e) => e.marks)) : [];
       const knownOf = new Map(live.map((e, i) => [e, known[i]]));
 
       const unit = { unitId, attributes, consent };
@@ -79,10 +81,11 @@ export function createAssigner(registry: Registry, recorder: ExposureRecorder, h
         if (typeof target === 'string') return unknown(target);
         const mark = knownOf.get(target) ?? null;
         const sticky = mark !== null && mark.startsWith('v:') ? mark.slice(2) : undefined;
-        const a = assign(unit, target.compiled, { holdout, sticky });
+        const a = assign(unit, target.compiled, { holdout, sticky, recordedHoldout: mark === 'h' });
         if (track && consent && mark === null && (a.reason === 'bucketed' || a.reason === 'holdout')) {
           recorder.record({
             experimentId: target.row.id,
+            uid: target.row.uid,
             unitId,
             variant: a.variant,
             holdout: a.reason === 'holdout',

@@ -265,6 +265,17 @@ export function lockedChanges(status: ExperimentStatus, before: Definition, afte
     .map(([field]) => field);
 }
 
+/**
+ * Whether an update of a started experiment can move units that were already exposed:
+ * lowering coverage, or any change of targeting (a new rule may exclude someone who matched).
+ * Hashing then no longer keeps every exposed unit in place; only their recorded variant does.
+ * Raising coverage only adds units, and the other fields that move units are locked.
+ */
+export function narrows(status: ExperimentStatus, before: Definition, after: Definition): boolean {
+  if (status !== 'running' && status !== 'paused') return false;
+  return after.coverage < before.coverage || JSON.stringify(before.targeting ?? null) !== JSON.stringify(after.targeting ?? null);
+}
+
 /** Field-by-field differences, for the audit log. */
 export function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};

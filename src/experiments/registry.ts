@@ -1,5 +1,6 @@
 import { compile, type AssignableExperiment, type CompiledExperiment } from '../assignment';
 import type { Logger } from '../logger';
+import type { MarkedExperiment } from '../events/exposures';
 import type { Cache, Unsubscribe } from '../store/cache';
 import type { Db } from '../store/db';
 import { experimentsWithStatus, type ExperimentRow } from '../store/experiments';
@@ -9,12 +10,15 @@ import { EXPERIMENTS_CHANNEL } from './service';
  * Every experiment, compiled for assignment and held in memory, so /v1/assign never waits
  * on the database. A change anywhere is announced on the cache's `experiments:changed`
  * channel (Redis pub/sub across instances) and the registry reloads within milliseconds;
- * a full reload every REFRESH_MS also repairs a missed message. Archived experiments are
- * not held: they answer like unknown ones.
+ * a full reload every REFRESH_MS, and one whenever Redis comes back, also repair a missed
+ * message. While the database is down the experiments in memory keep serving. Archived
+ * experiments are not held: they answer like unknown ones.
  */
 export interface LiveExperiment {
   row: ExperimentRow;
   compiled: CompiledExperiment;
+  /** What the exposure recorder needs to find the units' marks. */
+  marks: MarkedExperiment;
 }
 
 export interface Registry {
@@ -22,6 +26,8 @@ export interface Registry {
   apply(row: ExperimentRow): void;
   get(key: string): LiveExperiment | undefined;
   running(): readonly LiveExperiment[];
+  /** Every experiment held (draft, running, paused, completed). */
+  all(): readonly LiveExperiment[];
   /** Reload from the database now (also called on every change notification). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -54,7 +60,7 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     const previous = byKey.get(row.key);
     if (previous && previous.row.version === row.version) return previous;
     try {
-      return { row, compiled: compile(toAssignable(row)) };
+      return { row, compiled: compile(toAssignable(row)), marks: { id: row.id, uid: row.uid, narrowed: row.narrowedAt !== null } };
     } catch (err) {
       logger.error({ experiment: row.key, err: err instanceof Error ? err.message : err }, 'experiment cannot be compiled for assignment; skipped');
       return null;
@@ -98,6 +104,7 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
   const unsubscribe: Unsubscribe = await cache.subscribe(EXPERIMENTS_CHANNEL, () => void reload());
   const timer = setInterval(() => void reload(), REFRESH_MS);
   timer.unref();
+  const stopWatching = cache.onReconnect(() => void reload());
 
   return {
     apply(row) {
@@ -111,9 +118,11 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     },
     get: (key) => byKey.get(key),
     running: () => running,
+    all: () => [...byKey.values()],
     reload,
     async close() {
       clearInterval(timer);
+      stopWatching();
       await unsubscribe();
       await loading;
     },

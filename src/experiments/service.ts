@@ -22,6 +22,7 @@ import {
   definitionFromCreate,
   diff,
   lockedChanges,
+  narrows,
   streamsOf,
   validateDefinition,
   type Definition,
@@ -157,7 +158,7 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         const tactic = patch.tactic ?? current.tactic;
         const changes = diff({ ...before, tactic: current.tactic }, { ...after, tactic });
         if (Object.keys(changes).length === 0) return current;
-        const row = await saveExperiment(tx, key, { tactic, definition: after, status: current.status });
+        const row = await saveExperiment(tx, key, { tactic, definition: after, status: current.status, narrowed: narrows(current.status, before, after) });
         const details: Record<string, unknown> = { changes, version: row.version };
         if (changes.metrics) {
           // A metric on a new event or window: aggregate its stream from the raw events now.

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { VerdictError, invalid, type ErrorKind, type FieldError } from '../errors';
+import { CacheUnavailableError } from '../store/cache';
 import { DatabaseUnavailableError } from '../store/db';
 
 /**
@@ -98,12 +99,18 @@ export function sendError(res: ServerResponse, err: VerdictError, requestId?: st
   sendProblem(res, problem, headers);
 }
 
-/** Errors with a meaning for the client: ours, the JSON parser's, the database being away. */
+/** Errors with a meaning for the client: ours, the JSON parser's, the database or Redis being away. */
 export function toVerdictError(err: unknown): VerdictError | null {
   if (err instanceof VerdictError) return err;
   if (err instanceof DatabaseUnavailableError) {
     return new VerdictError('unavailable', 'the database is unavailable; nothing was changed, retry shortly', {
       type: 'database-unavailable',
+      headers: { 'Retry-After': '2' },
+    });
+  }
+  if (err instanceof CacheUnavailableError) {
+    return new VerdictError('unavailable', 'the cache (Redis) is unavailable; retry shortly', {
+      type: 'cache-unavailable',
       headers: { 'Retry-After': '2' },
     });
   }

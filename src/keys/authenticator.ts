@@ -1,13 +1,25 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../logger';
 import type { Cache } from '../store/cache';
 import type { Db } from '../store/db';
-import { findKeyByHash, type Scope } from '../store/keys';
+import { activeKeys, findKeyByHash, type Scope } from '../store/keys';
 import { hashSecret } from './keys';
 
 /**
- * Turns a bearer key into a principal (key id + scope). Lookups are cached in memory for
- * a short time, because the storefront's hot path authenticates every request; a revoked
- * key is dropped at once on this instance and, through the cache's pub/sub, on the others.
+ * Turns a bearer key into a principal (key id + scope), without waiting on the database
+ * for a key it knows: the storefront's hot path authenticates every request, and must keep
+ * working while the database is down.
+ *
+ * Each instance holds the set of active keys (sha256 -> principal): loaded at start,
+ * reloaded every REFRESH_MS and whenever a key changes anywhere (create and revoke publish on
+ * the cache's `keys:changed` channel; Redis carries it to every instance within
+ * milliseconds) or Redis comes back. A key missing from the set (just created on another
+ * instance) is looked up in the database; only then can the database's absence show (503).
+ * A known key never turns into a 503 or a 401 because the database is unreachable.
+ *
+ * A revocation takes the key out of the set at once on the instance that made it and, through
+ * the channel, on the others; without Redis, by the next reload. A revoked key id is
+ * remembered, so a reload that read the table just before the revocation cannot bring it back.
  */
 export interface Principal {
   keyId: string;
@@ -15,56 +27,118 @@ export interface Principal {
 }
 
 export const ENV_ADMIN_KEY_ID = 'env:VERDICT_ADMIN_KEY';
-const REVOKED_CHANNEL = 'keys:revoked';
-const TTL_MS = 30_000;
+export const KEYS_CHANNEL = 'keys:changed';
+const REFRESH_MS = 10_000;
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_ENTRIES = 10_000;
 
 export interface Authenticator {
   authenticate(secret: string): Promise<Principal | null>;
-  /** The answer for a key seen recently, without waiting (undefined when not known). */
+  /** The answer for a known key (or one refused in the last seconds), without waiting; undefined when it must be looked up. */
   cached(secret: string): Principal | null | undefined;
-  /** Forget a key on every instance (after a revocation). */
+  /** A key was created on this instance: know it now, and tell the others. Never fails. */
+  created(keyId: string, scope: Scope, secretHash: string): Promise<void>;
+  /** Forget a key on every instance (after a revocation). Never fails. */
   revoked(keyId: string): Promise<void>;
+  /** Reload the set of active keys from the database (keeps the current one on failure). */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createAuthenticator(db: Db, cache: Cache, adminKey?: string): Promise<Authenticator> {
+export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, adminKey?: string): Promise<Authenticator> {
   const adminHash = adminKey ? Buffer.from(hashSecret(adminKey), 'hex') : null;
-  const memo = new Map<string, { principal: Principal | null; expiresAt: number }>();
+  const admin: Principal = { keyId: ENV_ADMIN_KEY_ID, scope: 'admin' };
+  let known = new Map<string, Principal>();
+  const revokedIds = new Set<string>();
+  // The presented key -> its hash, so the hot path hashes a key once; the map lives only in
+  // this process's memory, where the request already put the key.
+  const hashes = new Map<string, string>();
+  const refused = new Map<string, number>();
+  let loading: Promise<void> | null = null;
 
-  const forget = (keyId: string) => {
-    for (const [secret, entry] of memo) if (entry.principal?.keyId === keyId) memo.delete(secret);
+  const hashOf = (secret: string) => {
+    let hash = hashes.get(secret);
+    if (hash === undefined) {
+      if (hashes.size >= MAX_ENTRIES) hashes.clear();
+      hash = hashSecret(secret);
+      hashes.set(secret, hash);
+    }
+    return hash;
   };
-  const unsubscribe = await cache.subscribe(REVOKED_CHANNEL, forget);
+  const isAdmin = (hash: string) => adminHash !== null && timingSafeEqual(Buffer.from(hash, 'hex'), adminHash);
+
+  async function load() {
+    const rows = await activeKeys(db);
+    known = new Map(rows.filter((r) => !revokedIds.has(r.id)).map((r) => [r.secretHash, { keyId: r.id, scope: r.scope }]));
+  }
+  function reload(): Promise<void> {
+    loading ??= load()
+      .catch((err) => logger.warn({ err: err instanceof Error ? err.message : err }, 'could not reload the API keys; keeping the ones in memory'))
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  }
+  const forget = (keyId: string) => {
+    revokedIds.add(keyId);
+    for (const [hash, p] of known) if (p.keyId === keyId) known.delete(hash);
+  };
+
+  await load();
+  const unsubscribe = await cache.subscribe(KEYS_CHANNEL, (message) => {
+    const [change, keyId] = message.split(':', 2);
+    if (change === 'revoke' && keyId) forget(keyId);
+    void reload();
+  });
+  const timer = setInterval(() => void reload(), REFRESH_MS);
+  timer.unref();
+  const stopWatching = cache.onReconnect(() => void reload());
+
+  function cached(secret: string): Principal | null | undefined {
+    const hash = hashOf(secret);
+    if (isAdmin(hash)) return admin;
+    const principal = known.get(hash);
+    if (principal) return principal;
+    const until = refused.get(hash);
+    return until !== undefined && until > Date.now() ? null : undefined;
+  }
+
+  const announce = (message: string) =>
+    cache.publish(KEYS_CHANNEL, message).catch((err) =>
+      logger.warn({ err: err instanceof Error ? err.message : err }, 'could not announce a key change through Redis; the other instances see it on their next reload'),
+    );
 
   return {
-    cached(secret) {
-      const hit = memo.get(secret);
-      return hit && hit.expiresAt > Date.now() ? hit.principal : undefined;
-    },
+    cached,
     async authenticate(secret) {
-      // Memoized by the presented key itself: the hot path then skips hashing. The map lives
-      // only in this process's memory, where the request already put the key.
-      const now = Date.now();
-      const hit = memo.get(secret);
-      if (hit && hit.expiresAt > now) return hit.principal;
-      const hash = hashSecret(secret);
-      if (adminHash && timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) {
-        const admin: Principal = { keyId: ENV_ADMIN_KEY_ID, scope: 'admin' };
-        memo.set(secret, { principal: admin, expiresAt: Number.MAX_SAFE_INTEGER });
-        return admin;
-      }
+      const answer = cached(secret);
+      if (answer !== undefined) return answer;
+      const hash = hashOf(secret);
       const row = await findKeyByHash(db, hash);
-      const principal = row && !row.revokedAt ? { keyId: row.id, scope: row.scope } : null;
-      if (memo.size >= MAX_ENTRIES) memo.clear();
-      memo.set(secret, { principal, expiresAt: now + (principal ? TTL_MS : NEGATIVE_TTL_MS) });
-      return principal;
+      if (row && !row.revokedAt && !revokedIds.has(row.id)) {
+        const principal: Principal = { keyId: row.id, scope: row.scope };
+        known.set(hash, principal);
+        return principal;
+      }
+      if (refused.size >= MAX_ENTRIES) refused.clear();
+      refused.set(hash, Date.now() + NEGATIVE_TTL_MS);
+      return null;
+    },
+    async created(keyId, scope, secretHash) {
+      known.set(secretHash, { keyId, scope });
+      refused.delete(secretHash);
+      await announce(`create:${keyId}`);
     },
     async revoked(keyId) {
       forget(keyId);
-      await cache.publish(REVOKED_CHANNEL, keyId);
+      await announce(`revoke:${keyId}`);
     },
-    close: unsubscribe,
+    reload,
+    async close() {
+      clearInterval(timer);
+      stopWatching();
+      await unsubscribe();
+      await loading;
+    },
   };
 }

@@ -17,11 +17,13 @@ export interface KeyService {
 export function createKeyService(db: Db, authenticator: Authenticator): KeyService {
   async function create(actor: string, name: string, scope: Scope) {
     const secret = newKeySecret();
+    const secretHash = hashSecret(secret);
     const row = await db.transaction(async (tx) => {
-      const key = await insertKey(tx, { id: newKeyId(), name, scope, secretHash: hashSecret(secret) });
+      const key = await insertKey(tx, { id: newKeyId(), name, scope, secretHash });
       await appendAudit(tx, { actor, action: 'key.create', experimentKey: null, details: { id: key.id, name, scope } });
       return key;
     });
+    await authenticator.created(row.id, row.scope, secretHash);
     return { ...row, secret };
   }
 

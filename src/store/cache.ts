@@ -2,6 +2,11 @@
  * The cache seam: Redis (ioredis) when REDIS_URL is set, otherwise an in-process
  * equivalent with the same interface. Used for what must be fast or shared between
  * instances: change notifications (pub/sub) and short-lived keyed values.
+ *
+ * The cache is never the record: everything in it can be rebuilt from the database or
+ * waited for. So a Redis outage degrades, it does not fail: callers on the hot path ask
+ * `available()` and skip Redis while it is known to be down, commands fail fast instead of
+ * queueing, and a failure is a CacheUnavailableError (503 if it ever reaches HTTP).
  */
 export type Unsubscribe = () => Promise<void>;
 
@@ -13,11 +18,17 @@ export interface Cache {
    * an expiry, and reading them costs a round trip. False: they live and die with this process.
    */
   readonly shared: boolean;
+  /** Whether a command is worth trying now (false while Redis is known to be down). */
+  available(): boolean;
+  /** Resolves true once connected, false after timeoutMs without a connection. */
+  connected(timeoutMs: number): Promise<boolean>;
+  /** Called each time the connection comes back after it was lost (messages may have been missed meanwhile). */
+  onReconnect(listener: () => void): () => void;
   get(key: string): Promise<string | null>;
   mget(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
-  /** Many SETs at once (one round trip on Redis). */
-  setMany(entries: readonly (readonly [string, string])[], ttlSeconds?: number): Promise<void>;
+  /** Many SETs at once (one round trip on Redis); with onlyIfAbsent, SET NX each. */
+  setMany(entries: readonly (readonly [string, string])[], ttlSeconds?: number, options?: { onlyIfAbsent?: boolean }): Promise<void>;
   /** SET NX: true when the key was absent and is now set. */
   setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   del(key: string): Promise<void>;
@@ -25,4 +36,44 @@ export interface Cache {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Thrown when the cache cannot be reached, so HTTP can answer 503 (never a 500). */
+export class CacheUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CacheUnavailableError';
+    this.cause = cause;
+  }
+}
+
+/**
+ * A view of a cache in which every key and channel is prefixed with `scope` (the
+ * database's identity and ':'): data of two databases never meet, even in one Redis
+ * under one REDIS_PREFIX. Everything else is the underlying cache's.
+ */
+export function scopeCache(cache: Cache, scope: string): Cache {
+  const k = (key: string) => scope + key;
+  return {
+    backend: cache.backend,
+    shared: cache.shared,
+    available: () => cache.available(),
+    connected: (timeoutMs) => cache.connected(timeoutMs),
+    onReconnect: (listener) => cache.onReconnect(listener),
+    get: (key) => cache.get(k(key)),
+    mget: (keys) => cache.mget(keys.map(k)),
+    set: (key, value, ttl) => cache.set(k(key), value, ttl),
+    setMany: (entries, ttl, options) =>
+      cache.setMany(
+        entries.map(([key, value]) => [k(key), value] as const),
+        ttl,
+        options,
+      ),
+    setIfAbsent: (key, value, ttl) => cache.setIfAbsent(k(key), value, ttl),
+    del: (key) => cache.del(k(key)),
+    publish: (channel, message) => cache.publish(k(channel), message),
+    subscribe: (channel, onMessage) => cache.subscribe(k(channel), onMessage),
+    ping: () => cache.ping(),
+    close: () => cache.close(),
+  };
 }

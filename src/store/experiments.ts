@@ -5,12 +5,17 @@ import type { Queryable } from './db';
 export interface ExperimentRow extends Experiment {
   /** Internal numeric id (foreign key of exposures and aggregates). */
   id: number;
+  /** Internal random id, never reused (not even by a restored database): names its exposure marks. */
+  uid: string;
+  /** When an update first lowered coverage or changed targeting after the start (null: never). */
+  narrowedAt: string | null;
 }
 
-const COLUMNS = 'id, key, status, tactic, version, definition, created_at, updated_at, started_at, completed_at, archived_at';
+const COLUMNS = 'id, uid, key, status, tactic, version, definition, created_at, updated_at, started_at, completed_at, archived_at, narrowed_at';
 
 interface DbRow {
   id: number;
+  uid: string;
   key: string;
   status: ExperimentStatus;
   tactic: string;
@@ -21,6 +26,7 @@ interface DbRow {
   started_at: Date | null;
   completed_at: Date | null;
   archived_at: Date | null;
+  narrowed_at: Date | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -38,6 +44,8 @@ function toExperiment(r: DbRow): ExperimentRow {
     startedAt: iso(r.started_at),
     completedAt: iso(r.completed_at),
     archivedAt: iso(r.archived_at),
+    uid: r.uid,
+    narrowedAt: iso(r.narrowed_at),
   };
 }
 
@@ -107,11 +115,14 @@ export interface ExperimentChange {
   status: ExperimentStatus;
   /** Set the timestamp column of the new status to now(). */
   stamp?: 'started_at' | 'completed_at' | 'archived_at';
+  /** The change narrows a started experiment (see narrows() in the model): stamp narrowed_at. */
+  narrowed?: boolean;
 }
 
 /** Writes a new version; the caller holds the row lock (findExperiment forUpdate). */
 export async function saveExperiment(q: Queryable, key: string, change: ExperimentChange): Promise<ExperimentRow> {
-  const stamp = change.stamp ? `, ${change.stamp} = COALESCE(${change.stamp}, now())` : '';
+  const stamp =
+    (change.stamp ? `, ${change.stamp} = COALESCE(${change.stamp}, now())` : '') + (change.narrowed ? ', narrowed_at = COALESCE(narrowed_at, now())' : '');
   const { rows } = await q.query<DbRow>(
     `UPDATE experiments SET tactic = $2, definition = $3, status = $4, version = version + 1, updated_at = now()${stamp}
       WHERE key = $1 RETURNING ${COLUMNS}`,

@@ -94,3 +94,20 @@ export async function recentExposures(
   );
   return rows.map((r) => ({ experimentId: r.experiment_id, unitId: r.unit_id, variant: r.variant, holdout: r.holdout }));
 }
+
+/**
+ * The recorded first exposures of these (experiment, unit) pairs: the record that keeps an
+ * exposed unit in its variant (or in the holdout) when hashing alone no longer would.
+ */
+export async function recordedExposures(
+  q: Queryable,
+  pairs: readonly { experimentId: number; unitId: string }[],
+): Promise<{ experimentId: number; unitId: string; variant: string; holdout: boolean }[]> {
+  if (pairs.length === 0) return [];
+  const { rows } = await q.query<{ experiment_id: number; unit_id: string; variant: string; holdout: boolean }>(
+    `SELECT x.experiment_id, x.unit_id, x.variant, x.holdout FROM exposures x
+       JOIN unnest($1::int[], $2::text[]) AS p(experiment_id, unit_id) ON x.experiment_id = p.experiment_id AND x.unit_id = p.unit_id`,
+    [pairs.map((p) => p.experimentId), pairs.map((p) => p.unitId)],
+  );
+  return rows.map((r) => ({ experimentId: r.experiment_id, unitId: r.unit_id, variant: r.variant, holdout: r.holdout }));
+}

@@ -54,3 +54,9 @@ export async function countActiveAdminKeys(q: Queryable): Promise<number> {
   const { rows } = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM api_keys WHERE scope = 'admin' AND revoked_at IS NULL");
   return rows[0].n;
 }
+
+/** Every key not revoked, with its hash (the authenticator holds them in memory). */
+export async function activeKeys(q: Queryable): Promise<{ id: string; scope: Scope; secretHash: string }[]> {
+  const { rows } = await q.query<{ id: string; scope: Scope; secret_hash: string }>('SELECT id, scope, secret_hash FROM api_keys WHERE revoked_at IS NULL');
+  return rows.map((r) => ({ id: r.id, scope: r.scope, secretHash: r.secret_hash }));
+}

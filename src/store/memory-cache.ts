@@ -38,11 +38,14 @@ export function createMemoryCache(options: { maxEntries?: number } = {}): Cache 
   return {
     backend: 'memory',
     shared: false,
+    available: () => true,
+    connected: async () => true,
+    onReconnect: () => () => undefined,
     get: async (key) => live(key),
     mget: async (keys) => keys.map(live),
     set: async (key, value, ttlSeconds) => void put(key, value, ttlSeconds),
-    setMany: async (entries, ttlSeconds) => {
-      for (const [key, value] of entries) put(key, value, ttlSeconds);
+    setMany: async (entries, ttlSeconds, options) => {
+      for (const [key, value] of entries) if (!options?.onlyIfAbsent || live(key) === null) put(key, value, ttlSeconds);
     },
     setIfAbsent: async (key, value, ttlSeconds) => {
       if (live(key) !== null) return false;

@@ -1,5 +1,6 @@
 import { bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody, uniqueKey } from '../helpers/fixtures';
+import { markKey } from '../../src/events/exposures';
 
 /** POST /v1/assign through HTTP: reasons, targeting, layers, holdout, factorial, overrides, consent, tracking. */
 let world: World;
@@ -90,8 +91,8 @@ test('consent: false gets every control and nothing about the unit is stored', a
     expect(res.assignments).toEqual([{ experiment: key, variant: 'control', inExperiment: false, reason: 'opted_out' }]);
   }
   expect(await exposures(key)).toEqual([]);
-  const experimentId = world.rt.registry.get(key)!.row.id;
-  expect(await world.rt.cache.mget(['optout-1', 'optout-2', 'optout-3'].map((u) => `x:${experimentId}:${u}`))).toEqual([null, null, null]);
+  const { uid } = world.rt.registry.get(key)!.row;
+  expect(await world.rt.cache.mget(['optout-1', 'optout-2', 'optout-3'].map((u) => markKey(uid, u)))).toEqual([null, null, null]);
 });
 
 test('targeting: units that do not match get the control and are not exposed', async () => {
@@ -159,6 +160,25 @@ test('holdout: a share of units gets the control everywhere and is recorded as h
   expect(rows.filter((r) => r.holdout)).toHaveLength(held);
   expect(rows.filter((r) => r.holdout).every((r) => r.variant === 'control')).toBe(true);
   expect((await exposures(ignoring)).filter((r) => r.holdout)).toHaveLength(0);
+});
+
+test('a recorded holdout exposure is sticky: after coverage is lowered the unit stays in the holdout, exposed units in their variant', async () => {
+  const key = await running();
+  const ids = units(600, 'hold-sticky');
+  const first = new Map<string, { variant: string | null; reason: string }>();
+  for (const unitId of ids) first.set(unitId, (await assign({ unitId, experiments: [key] })).assignments[0]);
+  await world.rt.exposures.flush();
+  await world.api.patch(`/v1/experiments/${key}`).set(admin).send({ coverage: 0.1 }).expect(200);
+  const moved: string[] = [];
+  let heldOut = 0;
+  for (const unitId of ids) {
+    const before = first.get(unitId)!;
+    const now = (await assign({ unitId, experiments: [key] })).assignments[0];
+    if (before.reason === 'holdout') heldOut++;
+    if (now.variant !== before.variant || now.reason !== before.reason) moved.push(`${unitId}: ${before.variant} (${before.reason}) -> ${now.variant} (${now.reason})`);
+  }
+  expect(heldOut).toBeGreaterThan(50);
+  expect(moved).toEqual([]);
 });
 
 test('multivariate: the full factorial, control is every first level, assignments report factors', async () => {

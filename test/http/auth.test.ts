@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, contractFetch, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 
 let world: World;
@@ -71,4 +71,20 @@ test('changes are audited with the id of the key that made them', async () => {
 test('bad key requests are 400s', async () => {
   const res = await world.api.post('/v1/keys').set(admin).send({ name: '', scope: 'superuser' }).expect(400);
   expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['/name', '/scope']);
+});
+
+const withRedis = process.env.DATABASE_URL && process.env.REDIS_URL ? test : test.skip;
+
+withRedis('several instances: a key made on one works on the others at once; revoked on one, the others refuse it through Redis', async () => {
+  const other = await world.another();
+  const onOther = (secret: string) => contractFetch(`${other.url}/v1/experiments`, { headers: bearer(secret) }).then((r) => r.status);
+  const created = await world.api.post('/v1/keys').set(admin).send({ name: 'shared', scope: 'read' }).expect(201);
+  expect(await onOther(created.body.secret)).toBe(200);
+  await world.api.delete(`/v1/keys/${created.body.id}`).set(admin).expect(204);
+  // Pub/sub takes milliseconds; without it the other instance would wait for its reload (every 10 s).
+  const until = Date.now() + 5000;
+  while ((await onOther(created.body.secret)) !== 401) {
+    if (Date.now() > until) throw new Error('the revocation never reached the other instance');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 });

@@ -69,6 +69,45 @@ withRedis('when Redis goes down', () => {
     await redisProxy.close();
   });
 
+  test('assignment, events and changes go on without Redis; what needs it answers 503 with Retry-After, never 500', async () => {
+    const admin = bearer(world.adminKey);
+    const body = experimentBody({ respectsHoldout: false, segments: [] });
+    await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
+    await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
+    const assignKey = bearer(await world.key('assign'));
+    redisProxy.cut();
+    try {
+      for (const request of [{ unitId: 'cut-1' }, { unitId: 'cut-2', track: false }, { unitId: 'cut-3', experiments: [body.key] }]) {
+        const res = await world.api.post('/v1/assign').set(assignKey).send(request).expect(200);
+        expect(res.body.assignments.find((a: { experiment: string }) => a.experiment === body.key).reason).toBe('bucketed');
+      }
+      const events = await world.api.post('/v1/events').set(assignKey).send({
+        events: [
+          { type: 'exposure', eventId: 'cut-x', unitId: 'cut-4', experiment: body.key },
+          { type: 'conversion', eventId: 'cut-c', unitId: 'cut-4', event: 'purchase' },
+        ],
+      });
+      expect([events.status, events.body]).toEqual([200, { accepted: 2, duplicates: 0, rejected: [] }]);
+      // Committed changes are answered; the other instances learn of them on their next reload.
+      await world.api.patch(`/v1/experiments/${body.key}`).set(admin).send({ coverage: 0.5 }).expect(200);
+      const key = await world.api.post('/v1/keys').set(admin).send({ name: 'during the outage', scope: 'read' }).expect(201);
+      await world.api.get('/v1/experiments').set(bearer(key.body.secret)).expect(200);
+      await world.api.delete(`/v1/keys/${key.body.id}`).set(admin).expect(204);
+      await world.api.get('/v1/experiments').set(bearer(key.body.secret)).expect(401);
+      // An erasure must clear the unit's marks in Redis: not done until it can, and safe to retry.
+      const erased = await world.api.delete('/v1/units/cut-4').set(admin);
+      expect(erased.status).toBe(503);
+      expect(erased.headers['retry-after']).toMatch(/^\d+$/);
+      expect(erased.body.type).toBe('urn:verdict:problem:cache-unavailable');
+    } finally {
+      redisProxy.restore();
+    }
+    for (let i = 0; (await world.api.delete('/v1/units/cut-4').set(admin)).status !== 200; i++) {
+      if (i > 100) throw new Error('the erasure never succeeded after Redis came back');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
   test('/readyz is 503 naming the cache, and ready again once it is back', async () => {
     redisProxy.cut();
     const ready = await world.api.get('/readyz').expect(503);

@@ -100,9 +100,9 @@ describe('the exposure queue', () => {
     const good = Array.from({ length: 40 }, (_, i) => `queued-${i}`);
     for (const unitId of good.slice(0, 20)) await world.api.post('/v1/assign').set(assignKey).send({ unitId, experiments: [key] }).expect(200);
     // Past validation somehow (an older instance, a future code path): the database cannot store it.
-    const experimentId = world.rt.registry.get(key)!.row.id;
-    world.rt.exposures.record({ experimentId, unitId: 'poison\u0000unit', variant: 'control', holdout: false, at: new Date(), segments: {} });
-    world.rt.exposures.record({ experimentId, unitId: 'poison-2', variant: 'control', holdout: false, at: new Date(), segments: { device: 'x\ud800' } });
+    const { id: experimentId, uid } = world.rt.registry.get(key)!.row;
+    world.rt.exposures.record({ experimentId, uid, unitId: 'poison\u0000unit', variant: 'control', holdout: false, at: new Date(), segments: {} });
+    world.rt.exposures.record({ experimentId, uid, unitId: 'poison-2', variant: 'control', holdout: false, at: new Date(), segments: { device: 'x\ud800' } });
     for (const unitId of good.slice(20)) await world.api.post('/v1/assign').set(assignKey).send({ unitId, experiments: [key] }).expect(200);
 
     await world.rt.exposures.flush();
@@ -118,7 +118,7 @@ describe('the exposure queue', () => {
     await world.api.post('/v1/assign').set(assignKey).send({ unitId: 'after-1', experiments: [key] }).expect(200);
     await world.rt.exposures.flush();
     expect(await exposedUnits()).toContain('after-1');
-    expect(await world.rt.exposures.known([[experimentId, 'poison-2']])).toEqual([null]);
+    expect(await world.rt.exposures.known('poison-2', [world.rt.registry.get(key)!.marks])).toEqual([null]);
   });
 
   test('a connection failure is not a data error: the whole queue is kept and written once the database answers', async () => {
@@ -133,9 +133,9 @@ describe('the exposure queue', () => {
     };
     const registry = new Registry();
     const recorder = createExposureRecorder(flaky, world.rt.cache, createLogger('silent'), 60_000, registry);
-    const experimentId = world.rt.registry.get(key)!.row.id;
+    const { id: experimentId, uid } = world.rt.registry.get(key)!.row;
     const units = ['flaky-1', 'flaky-2', 'flaky-3'];
-    for (const unitId of units) recorder.record({ experimentId, unitId, variant: 'control', holdout: false, at: new Date(), segments: {} });
+    for (const unitId of units) recorder.record({ experimentId, uid, unitId, variant: 'control', holdout: false, at: new Date(), segments: {} });
     try {
       await expect(recorder.flush()).rejects.toThrow(/Connection terminated/);
       await expect(recorder.flush()).rejects.toThrow(DatabaseUnavailableError);

@@ -11,7 +11,7 @@ import { actorOf as actor, locals } from '../locals';
 
 /** /v1/experiments: create, list, read, update, lifecycle transitions, history. */
 function present(row: ExperimentRow) {
-  const { id: _id, ...experiment } = row;
+  const { id: _id, uid: _uid, narrowedAt: _narrowedAt, ...experiment } = row;
   return experiment;
 }
 
