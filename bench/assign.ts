@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { havePrivateRedis, startPrivateRedis, type PrivateServer } from '../test/helpers/private-servers';
 import { freePort, load, machine, reachable, startProcess, stopProcess, waitFor, type LoadResult } from './lib';
 
 /**
@@ -15,6 +16,9 @@ import { freePort, load, machine, reachable, startProcess, stopProcess, waitFor,
  *     after the warm-up (the storefront's steady state: every page view is assigned and
  *     checked against the recorded exposures, nothing new to write);
  *   new visitors: every request a unit never seen, so each writes 5 first exposures.
+ * With the servers, also "PostgreSQL + Redis down": the same on a private Redis that is
+ * killed (SIGKILL) after the returning visitors' warm-up, so both mixes are measured with
+ * Redis down (assignment skips it; marks wait in memory).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -70,8 +74,8 @@ async function setUpExperiments(url: string) {
   return (await res.text()).length;
 }
 
-/** Verdict in its own process: both traffic mixes, each after a warm-up of its own. */
-async function measureVerdict(env: NodeJS.ProcessEnv): Promise<{ results: Map<Mix, LoadResult>; bytes: number }> {
+/** Verdict in its own process: both traffic mixes, each after a warm-up of its own (`afterWarmUp` runs after the first one). */
+async function measureVerdict(env: NodeJS.ProcessEnv, afterWarmUp?: () => Promise<void>): Promise<{ results: Map<Mix, LoadResult>; bytes: number }> {
   const port = await freePort();
   const child = startProcess([MAIN], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', VERDICT_ADMIN_KEY: ADMIN, ...env });
   try {
@@ -82,6 +86,7 @@ async function measureVerdict(env: NodeJS.ProcessEnv): Promise<{ results: Map<Mi
     const results = new Map<Mix, LoadResult>();
     for (const mix of [RETURNING, NEW]) {
       await load({ url, headers, ...mix, seconds: 3, connections: CONNECTIONS }); // warm up (and record the returning visitors)
+      if (mix === RETURNING) await afterWarmUp?.();
       results.set(mix, await load({ url, headers, ...mix, seconds: SECONDS, connections: CONNECTIONS }));
     }
     return { results, bytes };
@@ -112,17 +117,31 @@ async function round(withServers: boolean): Promise<{ target: string; r: LoadRes
   rows.push({ target: 'bare express 5', r: await measureBaseline('express', embedded.bytes) });
   for (const [mix, r] of embedded.results) rows.push({ target: `verdict, embedded (PGlite + in-process cache), ${mix.name}`, r });
   if (withServers) {
-    const name = `verdict_bench_${process.pid}_${Date.now()}`;
     const admin = new Client({ connectionString: PG });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(PG);
-    url.pathname = `/${name}`;
+    const names: string[] = [];
+    const database = async () => {
+      const name = `verdict_bench_${process.pid}_${Date.now()}_${names.length}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      names.push(name);
+      const url = new URL(PG);
+      url.pathname = `/${name}`;
+      return { name, url: url.toString() };
+    };
+    let redis: PrivateServer | undefined;
     try {
-      const servers = await measureVerdict({ DATABASE_URL: url.toString(), REDIS_URL: REDIS, REDIS_PREFIX: `${name}:` });
-      for (const [mix, r] of servers.results) rows.push({ target: `verdict, PostgreSQL + Redis, ${mix.name}`, r });
+      const up = await database();
+      const servers = await measureVerdict({ DATABASE_URL: up.url, REDIS_URL: REDIS, REDIS_PREFIX: `${up.name}:` });
+      for (const [mix, r] of servers.results) rows.push({ target: `verdict, PostgreSQL + Redis up, ${mix.name}`, r });
+      if (havePrivateRedis()) {
+        const down = await database();
+        const privateRedis = (redis = await startPrivateRedis());
+        const outage = await measureVerdict({ DATABASE_URL: down.url, REDIS_URL: privateRedis.url, REDIS_PREFIX: 'bench:' }, () => privateRedis.kill());
+        for (const [mix, r] of outage.results) rows.push({ target: `verdict, PostgreSQL + Redis down, ${mix.name}`, r });
+      }
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await redis?.close();
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
   }
