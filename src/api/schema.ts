@@ -863,7 +863,11 @@ export interface components {
             eventId: components["schemas"]["EventId"];
             unitId: components["schemas"]["UnitId"];
             event: components["schemas"]["EventName"];
-            /** @description For revenue metrics, the amount (e.g. the order total); refunds may be negative. */
+            /**
+             * @description For revenue metrics, the amount (e.g. the order total); refunds may be negative. At
+             *     most 1e9 either way (no real order comes near): an event beyond is rejected alone,
+             *     naming `/value`, and the rest of the batch is stored.
+             */
             value?: number;
             timestamp?: components["schemas"]["EventTimestamp"];
         };
@@ -971,6 +975,8 @@ export interface components {
             mean?: number | null;
             numerator?: number;
             denominator?: number;
+            /** @description Set when `value` or `se` is null: why it cannot be computed (no units yet, fewer than 2 units, a denominator of 0, a figure beyond double precision). */
+            reason?: string;
         };
         ComparisonResult: {
             variant: string;
