@@ -90,8 +90,8 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           return;
         }
         const errors: FieldError[] = validate[type](raw);
-        // Text the database could not store (U+0000, an unpaired surrogate) would fail the whole batch.
-        if (errors.length === 0) errors.push(...unstorableFields(raw as object, ['eventId', 'unitId', 'event', 'attributes']));
+        // Text the database could not store (U+0000, an unpaired surrogate), in a value or a name, would fail the whole batch.
+        if (errors.length === 0) errors.push(...unstorableFields(raw));
         if (errors.length) {
           rejected.push({ index, eventId, reason: errors.map((e) => `${e.field} ${e.message}`).join('; '), field: errors[0].field });
           return;
