@@ -854,8 +854,12 @@ export interface components {
             assignments: components["schemas"]["Assignment"][];
         };
         EventBatch: {
-            /** @description Up to 1,000 events (413 above). Each is a ConversionEvent or an ExposureEvent, validated one by one. */
-            events: Record<string, never>[];
+            /**
+             * @description Up to 1,000 events (413 above). Each is a ConversionEvent or an ExposureEvent,
+             *     validated one by one: an event that is neither (not even an object) is listed in
+             *     `rejected` with the others, and the valid ones are stored.
+             */
+            events: unknown[];
         };
         ConversionEvent: {
             /** @constant */
