@@ -854,8 +854,12 @@ export interface components {
             assignments: components["schemas"]["Assignment"][];
         };
         EventBatch: {
-            /** @description Up to 1,000 events (413 above). Each is a ConversionEvent or an ExposureEvent, validated one by one. */
-            events: Record<string, never>[];
+            /**
+             * @description Up to 1,000 events (413 above). Each is a ConversionEvent or an ExposureEvent,
+             *     validated one by one: an event that is neither (not even an object) is listed in
+             *     `rejected` with the others, and the valid ones are stored.
+             */
+            events: unknown[];
         };
         ConversionEvent: {
             /** @constant */
@@ -863,7 +867,11 @@ export interface components {
             eventId: components["schemas"]["EventId"];
             unitId: components["schemas"]["UnitId"];
             event: components["schemas"]["EventName"];
-            /** @description For revenue metrics, the amount (e.g. the order total); refunds may be negative. */
+            /**
+             * @description For revenue metrics, the amount (e.g. the order total); refunds may be negative. At
+             *     most 1e9 either way (no real order comes near): an event beyond is rejected alone,
+             *     naming `/value`, and the rest of the batch is stored.
+             */
             value?: number;
             timestamp?: components["schemas"]["EventTimestamp"];
         };
@@ -971,6 +979,8 @@ export interface components {
             mean?: number | null;
             numerator?: number;
             denominator?: number;
+            /** @description Set when `value` or `se` is null: why it cannot be computed (no units yet, fewer than 2 units, a denominator of 0, a figure beyond double precision). */
+            reason?: string;
         };
         ComparisonResult: {
             variant: string;

@@ -36,9 +36,15 @@ interface Rejection {
   field?: string;
 }
 
+/**
+ * When the event happened. The contract's date-time check passes text that is no moment a
+ * Date can hold: a leap second (23:59:60, RFC 3339 allows it; JavaScript has none) gives an
+ * invalid Date, and an invalid Date throws where it is written. Refused here, per event.
+ */
 function eventTime(e: { timestamp?: string }, now: Date): { at: Date } | { reason: string } {
   if (e.timestamp === undefined) return { at: now };
   const at = new Date(e.timestamp);
+  if (Number.isNaN(at.getTime())) return { reason: 'timestamp is not a moment this service can record: a leap second (23:59:60) has none; send 23:59:59 or the next second' };
   if (now.getTime() - at.getTime() > MAX_AGE_MS) return { reason: 'timestamp is more than 7 days old' };
   if (at.getTime() - now.getTime() > MAX_AHEAD_MS) return { reason: 'timestamp is more than 5 minutes in the future' };
   return { at };
@@ -78,15 +84,19 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
       const common = (c: Candidate) => (c.kind === 'conversion' ? c.row : { eventId: c.event.eventId, unitId: c.event.unitId, at: c.at });
 
       events.forEach((raw, index) => {
-        const type = (raw as { type?: unknown } | null)?.type;
-        const eventId = typeof (raw as { eventId?: unknown } | null)?.eventId === 'string' ? (raw as { eventId: string }).eventId : undefined;
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+          rejected.push({ index, reason: 'an event must be an object: a conversion or an exposure', field: '/' });
+          return;
+        }
+        const type = (raw as { type?: unknown }).type;
+        const eventId = typeof (raw as { eventId?: unknown }).eventId === 'string' ? (raw as { eventId: string }).eventId : undefined;
         if (type !== 'conversion' && type !== 'exposure') {
           rejected.push({ index, eventId, reason: 'type must be "conversion" or "exposure"', field: '/type' });
           return;
         }
         const errors: FieldError[] = validate[type](raw);
-        // Text the database could not store (U+0000, an unpaired surrogate) would fail the whole batch.
-        if (errors.length === 0) errors.push(...unstorableFields(raw as object, ['eventId', 'unitId', 'event', 'attributes']));
+        // Text the database could not store (U+0000, an unpaired surrogate), in a value or a name, would fail the whole batch.
+        if (errors.length === 0) errors.push(...unstorableFields(raw));
         if (errors.length) {
           rejected.push({ index, eventId, reason: errors.map((e) => `${e.field} ${e.message}`).join('; '), field: errors[0].field });
           return;

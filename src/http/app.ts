@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { VerdictError, invalid } from '../errors';
+import { unstorable, unstorableFields } from '../assignment';
+import { VerdictError, invalid, type FieldError } from '../errors';
 import type { Runtime } from '../runtime';
 import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
@@ -21,6 +22,24 @@ import { tacticsRouter } from './routes/tactics';
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Larger bodies per operation. */
 export const BODY_LIMITS: Record<string, number> = { ingestEvents: 1024 * 1024 };
+/** Bodies whose items are judged one by one by their handler, so one bad item never fails the rest. */
+const JUDGED_PER_ITEM = new Set(['ingestEvents']);
+
+/**
+ * Text the database cannot store (U+0000, an unpaired UTF-16 surrogate, which has no UTF-8
+ * encoding), in a path parameter or anywhere in the body, values and names alike: it would
+ * fail the statement it is written in, a 500. Every write path comes through here (and the
+ * lean /v1/assign route applies the same check), so it is refused once, naming the field.
+ */
+function unstorableInput(operationId: string, params: Record<string, string>, body: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    const message = unstorable(value);
+    if (message) errors.push({ field: `path.${name}`, message });
+  }
+  if (body !== undefined && !JUDGED_PER_ITEM.has(operationId)) errors.push(...unstorableFields(body));
+  return errors;
+}
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json$/i;
 
@@ -77,6 +96,9 @@ export function createApp(rt: Runtime) {
     const { errors, query } = operation.validateParams({ path: params, query: req.query as Record<string, unknown>, headers: req.headers });
     res.locals.query = query;
     if (operation.hasBody && req.body !== undefined) errors.push(...operation.validateBody(req.body));
+    for (const e of unstorableInput(operation.operationId, params, operation.hasBody ? req.body : undefined)) {
+      if (!errors.some((x) => x.field === e.field)) errors.push(e);
+    }
     if (errors.length) throw invalid(`the request does not match the API contract (${errors.length} problem${errors.length > 1 ? 's' : ''})`, errors);
     next();
   });

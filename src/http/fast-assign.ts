@@ -28,7 +28,6 @@ export function isAssignUrl(url: string): boolean {
   return rest.length === end || rest[end] === '?' || rest[end] === '#';
 }
 const BODY_LIMIT = 64 * 1024;
-const STORED_FIELDS = ['attributes'] as const;
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -83,11 +82,11 @@ export function createFastAssign(rt: Runtime) {
     }
     const errors = operation.validateBody(body);
     // Beyond the schema: the unit id rule (UTF-16 length), and text the database could not store
-    // (U+0000, an unpaired surrogate) in the unit id or an attribute (a segment value): refused
-    // here, never by the exposure batch it would be written in.
+    // (U+0000, an unpaired surrogate) anywhere in the body, as every write path refuses it
+    // (see http/app.ts): here, never by the exposure batch the unit id or a segment would be written in.
     if (errors.length === 0) {
       for (const e of validateUnitId((body as AssignRequest).unitId)) errors.push({ field: pointerFromPath(e.path), message: e.message });
-      errors.push(...unstorableFields(body as AssignRequest, STORED_FIELDS));
+      for (const e of unstorableFields(body)) if (!errors.some((x) => x.field === e.field)) errors.push(e);
     }
     if (errors.length) throw invalid(`the request does not match the API contract (${errors.length} problem${errors.length > 1 ? 's' : ''})`, errors);
     const answer = responseJson(await rt.assigner.assign(body as AssignRequest));

@@ -74,23 +74,30 @@ function armOf(m: Metric, v: VariantCounts): Arm {
 
 function armResult(m: Metric, v: VariantCounts): ArmResult {
   const c = v.metrics[m.key];
+  /** Why a null value or standard error is null. */
+  const why = (value: number | null, se: number | null, reason?: string) =>
+    value !== null && se !== null ? {} : { reason: reason ?? (v.units === 0 ? 'no units yet' : 'fewer than 2 units: variance undefined') };
   if (m.type === 'binary') {
     const est = proportionEstimate({ units: v.units, conversions: c.converters });
-    return { variant: v.variant, units: v.units, converters: c.converters, rate: est.rate, value: est.rate, se: est.se };
+    return { variant: v.variant, units: v.units, converters: c.converters, rate: est.rate, value: est.rate, se: est.se, ...why(est.rate, est.se) };
   }
   if (m.type === 'ratio') {
-    const est = safe(() => ratioEstimate(armOf(m, v) as RatioArm), { ratio: null, se: null });
-    return { variant: v.variant, units: v.units, numerator: c.numeratorSum ?? 0, denominator: c.denominatorSum ?? 0, value: est.ratio, se: est.se };
+    const est = safe(() => ratioEstimate(armOf(m, v) as RatioArm), (reason) => ({ ratio: null, se: null, reason }));
+    return { variant: v.variant, units: v.units, numerator: c.numeratorSum ?? 0, denominator: c.denominatorSum ?? 0, value: est.ratio, se: est.se, ...why(est.ratio, est.se, est.reason) };
   }
-  const est = safe(() => meanEstimate({ units: v.units, sum: c.sum, sumSquares: c.sumSquares }), { mean: null, se: null, unitVariance: null });
-  return { variant: v.variant, units: v.units, converters: c.converters, sum: c.sum, mean: est.mean, value: est.mean, se: est.se };
+  const est: { mean: number | null; se: number | null; reason?: string } = safe(
+    () => meanEstimate({ units: v.units, sum: c.sum, sumSquares: c.sumSquares }),
+    (reason) => ({ mean: null, se: null, unitVariance: null, reason }),
+  );
+  return { variant: v.variant, units: v.units, converters: c.converters, sum: c.sum, mean: est.mean, value: est.mean, se: est.se, ...why(est.mean, est.se, est.reason) };
 }
 
-function safe<T>(f: () => T, fallback: T): T {
+/** The estimate, or (when the sums are not valid input) the fallback, told why. */
+function safe<T>(f: () => T, fallback: (reason: string) => T): T {
   try {
     return f();
-  } catch {
-    return fallback;
+  } catch (err) {
+    return fallback(`cannot compute: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -26,7 +26,7 @@ import { fixedCriticalValue, fixedHorizonTest } from './fixed';
 import { proportionEstimate } from './proportions';
 import { ratioEstimate } from './ratio';
 import { DEFAULT_SEQUENTIAL_TUNING, sequentialCriticalValue, sequentialTest } from './sequential';
-import type { ArmEstimate, BinaryArm, CompareOptions, Comparison, MeanArm, RatioArm, TestResult } from './types';
+import type { ArmEstimate, BinaryArm, CompareOptions, Comparison, Interval, MeanArm, RatioArm, TestResult } from './types';
 import { assertBinaryArm, assertMeanArm, assertOptions, assertRatioArm } from './validate';
 import { meanEstimate, welchDf } from './welch';
 
@@ -92,7 +92,47 @@ function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: Co
     expectedLoss: bayesian.loss,
   };
   if (test.reason !== undefined) result.reason = test.reason;
-  return result;
+  return withinDoublePrecision(result);
+}
+
+const OVERFLOW = 'a figure overflows double precision (the sums are too far apart in size)';
+
+/** Keeps finite figures; counts what it had to drop. */
+function finiteFigures() {
+  const g = {
+    lost: false,
+    num: (v: number | null) => (v === null || Number.isFinite(v) ? v : ((g.lost = true), null)),
+    ci: (i: Interval | null) => (i === null || (Number.isFinite(i[0]) && Number.isFinite(i[1])) ? i : ((g.lost = true), null)),
+  };
+  return g;
+}
+
+/**
+ * Sums far apart in size (a mean of 1e9 against a standard error of 1e-160) can push a figure
+ * past double precision. Such a figure is null, never NaN or ±Infinity, and a reason says so
+ * (the comparison's for the absolute part, the relative lift's for the lift).
+ */
+function withinDoublePrecision(r: Comparison): Comparison {
+  const abs = finiteFigures();
+  const rel = finiteFigures();
+  let loss = r.expectedLoss;
+  if (loss && ![loss.treatment, loss.control].every(Number.isFinite)) [abs.lost, loss] = [true, null];
+  const out: Comparison = {
+    control: { units: r.control.units, mean: abs.num(r.control.mean), se: abs.num(r.control.se) },
+    treatment: { units: r.treatment.units, mean: abs.num(r.treatment.mean), se: abs.num(r.treatment.se) },
+    absolute: { estimate: abs.num(r.absolute.estimate), se: abs.num(r.absolute.se), ci: abs.ci(r.absolute.ci) },
+    relative: { ...r.relative, estimate: rel.num(r.relative.estimate), ci: rel.ci(r.relative.ci) },
+    pValue: abs.num(r.pValue),
+    statistic: abs.num(r.statistic),
+    df: abs.num(r.df),
+    criticalValue: abs.num(r.criticalValue),
+    chanceToBeatControl: abs.num(r.chanceToBeatControl),
+    expectedLoss: loss,
+    ...(r.reason || abs.lost ? { reason: r.reason ?? OVERFLOW } : {}),
+  };
+  if (!abs.lost && !rel.lost) return r;
+  out.relative.reason = out.relative.reason ?? OVERFLOW;
+  return out;
 }
 
 const normalBayes: Bayes = (diff, se) => ({

@@ -65,6 +65,7 @@ export function logRatioEffect(
   }
   const yi = Math.log(treatment.mean / control.mean);
   const vi = (treatment.se / treatment.mean) ** 2 + (control.se / control.mean) ** 2;
+  if (!Number.isFinite(yi) || !Number.isFinite(vi)) return { yi: null, vi: null, reason: 'the means are too far apart in size: the log ratio or its variance overflows double precision' };
   return { yi, vi };
 }
 

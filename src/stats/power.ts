@@ -60,6 +60,11 @@ export function unitsPerArmFor(varControl: number, varTreatment: number, delta: 
   return Math.max(2, Math.ceil(n * (1 - 1e-12)));
 }
 
+/** A sample size that does not fit a double (an effect far smaller than the spread) says so. */
+function withReason(r: PowerResult): PowerResult {
+  return r.unitsPerArm === null ? { ...r, reason: 'the effect is too small against the variance: the sample size overflows double precision' } : r;
+}
+
 /** Units per arm to detect rate p → p(1 + MDE) for a binary metric. */
 export function powerBinary(baselineRate: number, opts: PowerOptions = {}): PowerResult {
   const { alpha, power, mde } = resolve(opts);
@@ -69,7 +74,7 @@ export function powerBinary(baselineRate: number, opts: PowerOptions = {}): Powe
   if (delta === 0) return { unitsPerArm: null, absoluteEffect: 0, reason: 'baseline rate or MDE is 0: no effect to detect' };
   if (p2 < 0 || p2 > 1) return { unitsPerArm: null, absoluteEffect: delta, reason: 'baseline·(1 + MDE) is outside [0, 1]' };
   const n = unitsPerArmFor(baselineRate * (1 - baselineRate), p2 * (1 - p2), delta, alpha, power);
-  return { unitsPerArm: n, absoluteEffect: delta };
+  return withReason({ unitsPerArm: n, absoluteEffect: delta });
 }
 
 /** Units per arm to detect mean μ → μ(1 + MDE) when both arms have per-unit variance σ². */
@@ -80,12 +85,14 @@ export function powerMeans(mean: number, unitVariance: number, opts: PowerOption
   if (unitVariance < 0) throw new RangeError('unitVariance must be >= 0');
   const delta = mean * mde;
   if (delta === 0) return { unitsPerArm: null, absoluteEffect: 0, reason: 'mean or MDE is 0: no effect to detect' };
-  return { unitsPerArm: unitsPerArmFor(unitVariance, unitVariance, delta, alpha, power), absoluteEffect: delta };
+  return withReason({ unitsPerArm: unitsPerArmFor(unitVariance, unitVariance, delta, alpha, power), absoluteEffect: delta });
 }
 
 /** Units per arm for a ratio metric, from the control arm's sufficient statistics. */
 export function powerRatio(control: RatioArm, opts: PowerOptions = {}): PowerResult {
   const e = ratioEstimate(control);
   if (e.ratio === null || e.se === null) return { unitsPerArm: null, absoluteEffect: null, reason: e.reason };
-  return powerMeans(e.ratio, e.se * e.se * control.units, opts);
+  const unitVariance = e.se * e.se * control.units;
+  if (!Number.isFinite(unitVariance)) return { unitsPerArm: null, absoluteEffect: null, reason: 'the per-unit variance overflows double precision' };
+  return powerMeans(e.ratio, unitVariance, opts);
 }

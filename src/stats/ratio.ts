@@ -31,13 +31,16 @@ export function ratioEstimate(arm: RatioArm): RatioEstimate {
   if (n === 0) return { ratio: null, se: null, reason: 'no units' };
   if (arm.denSum === 0) return { ratio: null, se: null, reason: 'denominator sum is 0: ratio undefined' };
   const ratio = arm.numSum / arm.denSum;
+  if (!Number.isFinite(ratio)) return { ratio: null, se: null, reason: 'the denominator sum is too close to 0: the ratio overflows double precision' };
   if (n < 2) return { ratio, se: null, reason: 'fewer than 2 units: variance undefined' };
   const muDen = arm.denSum / n;
   const resid = arm.numSumSquares - 2 * ratio * arm.crossSum + ratio * ratio * arm.denSumSquares;
   const scale = arm.numSumSquares + ratio * ratio * arm.denSumSquares;
   const residual = resid <= 64 * Number.EPSILON * scale ? 0 : resid; // rounding noise → 0
-  const variance = residual / ((n - 1) * n * muDen * muDen);
-  return { ratio, se: Math.sqrt(variance) };
+  const se = Math.sqrt(residual / ((n - 1) * n * muDen * muDen));
+  // Sums far apart in size (a denominator near 0, values near the edge of double precision).
+  if (!Number.isFinite(se)) return { ratio, se: null, reason: 'the standard error of the ratio overflows double precision' };
+  return { ratio, se };
 }
 
 /** Difference R̂_T − R̂_C with SE √(Var(R̂_T) + Var(R̂_C)) (independent arms). */

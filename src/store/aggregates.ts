@@ -18,6 +18,19 @@ import { unitHash } from './erasures';
  */
 const AGGREGATES_LOCK = 7_421_002;
 
+/**
+ * The bound on a conversion's value, |value| <= 1e9 (openapi.yaml, ConversionEvent.value):
+ * no real order comes near it, and sums of values this size cannot overflow a double.
+ */
+export const MAX_CONVERSION_VALUE = 1e9;
+
+/**
+ * An event's value as the aggregates count it: clamped at the bound. Ingestion refuses a
+ * value beyond it, but events stored before the bound existed may hold anything up to
+ * ±1.8e308, whose squares (or sums) overflow; the raw event is kept as recorded.
+ */
+const CLAMPED_VALUE = `LEAST(GREATEST(ev.value, -${MAX_CONVERSION_VALUE}::float8), ${MAX_CONVERSION_VALUE}::float8)`;
+
 export async function lockAggregates(q: Queryable, mode: 'shared' | 'exclusive'): Promise<void> {
   await q.query(mode === 'shared' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [AGGREGATES_LOCK]);
 }
@@ -53,7 +66,7 @@ export async function insertConversions(q: Queryable, rows: readonly ConversionR
        RETURNING event_id, unit_id, name, value, occurred_at
      ), attributed AS (
        INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
-       SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(ev.value), 0)
+       SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(${CLAMPED_VALUE}), 0)
          FROM ev
          JOIN exposures x ON x.unit_id = ev.unit_id
          JOIN experiment_streams m ON m.experiment_id = x.experiment_id AND m.event = ev.name
@@ -85,7 +98,7 @@ export async function recomputeUnits(q: Queryable, pairs: readonly { experimentI
   );
   await q.query(
     `INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
-     SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(ev.value), 0)
+     SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(${CLAMPED_VALUE}), 0)
        FROM unnest($1::int[], $2::text[]) AS p(experiment_id, unit_id)
        JOIN exposures x ON x.experiment_id = p.experiment_id AND x.unit_id = p.unit_id
        JOIN experiment_streams m ON m.experiment_id = x.experiment_id
@@ -138,7 +151,7 @@ export async function rebuildExperiment(q: Queryable, experimentId: number, stre
   await q.query(`DELETE FROM unit_metrics WHERE experiment_id = $1${only}`, params);
   const { rowCount } = await q.query(
     `INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
-     SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(ev.value), 0)
+     SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(${CLAMPED_VALUE}), 0)
        FROM exposures x
        JOIN experiment_streams m ON m.experiment_id = x.experiment_id${streams ? ' AND m.id = ANY($2::int[])' : ''}
        JOIN experiments e ON e.id = x.experiment_id

@@ -1,3 +1,4 @@
+import { MAX_CONVERSION_VALUE } from './aggregates';
 import type { Queryable } from './db';
 
 /**
@@ -50,11 +51,40 @@ export interface CrossRow {
   crossSum: number;
 }
 
+/**
+ * Reading the sums, in range whatever is stored.
+ *
+ * The aggregates this code writes stay in range: each event's value is clamped at ±1e9, so a
+ * unit's sum is at most count × 1e9 and its square nowhere near overflowing. But PostgreSQL
+ * raises an error (SQLSTATE 22003) when a float8 product overflows, or underflows to 0 (a
+ * value below about 1e-162, squared), and one such row would fail every read of its
+ * experiment for good: aggregates written before values were bounded, a value such as 1e-200
+ * (within the bound), a cap such as 1e-200, a hand edit. So the sums are read plainly, and
+ * when PostgreSQL refuses them, read again `guarded`: each unit's sum clamped at ±count × 1e9
+ * and every value below 1e-150 in magnitude counted as 0. Squares and products of such values
+ * lie between 1e-300 and 1e56, so no stored row can fail the guarded read. Guarding every read
+ * instead made the read of a million units about 1.5 times slower.
+ */
+const OUT_OF_RANGE = '22003';
+const NEGLIGIBLE = 1e-150;
+const IN_RANGE_SUM = `LEAST(GREATEST(u.sum, -${MAX_CONVERSION_VALUE}::float8 * u.count), ${MAX_CONVERSION_VALUE}::float8 * u.count)`;
+const negligibleAsZero = (x: string) => `(CASE WHEN abs(${x}) < ${NEGLIGIBLE}::float8 THEN 0 ELSE ${x} END)`;
+
+async function inRange<T>(read: (guarded: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await read(false);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== OUT_OF_RANGE) throw err;
+    return read(true);
+  }
+}
+
 /** The per-unit value of a metric, as SQL over unit_metrics alias u and a cap parameter. */
-function value(m: CountingMetric, cap: string): string {
+function value(m: CountingMetric, cap: string, guarded: boolean): string {
   if (m.type === 'binary') return '(u.count > 0)::int::float8';
-  const column = m.type === 'count' ? 'u.count::float8' : 'u.sum';
-  return m.cap === null ? column : `LEAST(${column}, ${cap})`;
+  const column = m.type === 'count' ? 'u.count::float8' : guarded ? IN_RANGE_SUM : 'u.sum';
+  const v = m.cap === null ? column : `LEAST(${column}, ${cap})`;
+  return guarded ? negligibleAsZero(v) : v;
 }
 
 export async function experimentCells(q: Queryable, experimentId: number): Promise<CellRow[]> {
@@ -91,29 +121,33 @@ export async function streamCounts(
 ): Promise<StreamRow[]> {
   if (metrics.length === 0) return [];
   const keyOf = new Map([...ids].map(([key, id]) => [id, key]));
-  const params: unknown[] = [experimentId];
-  const add = (v: unknown, type: string) => (params.push(v), `$${params.length}::${type}`);
-  const cap = (m: CountingMetric) => (m.cap === null ? '' : add(m.cap, 'float8'));
-  const columns: string[] = [];
   const capped = metrics.filter((m) => m.cap !== null && m.type !== 'binary');
-  capped.forEach((m, i) => {
-    const stream = add(ids.get(m.stream) ?? -1, 'int');
-    const v = value(m, cap(m));
-    columns.push(`sum(CASE WHEN u.stream = ${stream} THEN ${v} END) AS s${i}`, `sum(CASE WHEN u.stream = ${stream} THEN (${v}) * (${v}) END) AS q${i}`);
-  });
   const shared = ratios.filter((r) => r.numerator.stream === r.denominator.stream);
-  shared.forEach((r, j) => {
-    const stream = add(ids.get(r.numerator.stream) ?? -1, 'int');
-    columns.push(`sum(CASE WHEN u.stream = ${stream} THEN (${value(r.numerator, cap(r.numerator))}) * (${value(r.denominator, cap(r.denominator))}) END) AS x${j}`);
-  });
-  const { rows } = await q.query<Record<string, unknown>>(
-    `SELECT u.cell, u.stream, count(*)::int AS converters,
-            sum(u.count::float8) AS count, sum((u.count * u.count)::float8) AS count_sq, sum(u.sum) AS sum, sum(u.sum * u.sum) AS sum_sq
-            ${columns.map((c) => ', ' + c).join('')}
-       FROM unit_metrics u WHERE u.experiment_id = $1
-      GROUP BY u.cell, u.stream`,
-    params,
-  );
+  const read = (guarded: boolean) => {
+    const params: unknown[] = [experimentId];
+    const add = (v: unknown, type: string) => (params.push(v), `$${params.length}::${type}`);
+    const cap = (m: CountingMetric) => (m.cap === null ? '' : add(m.cap, 'float8'));
+    const columns: string[] = [];
+    capped.forEach((m, i) => {
+      const stream = add(ids.get(m.stream) ?? -1, 'int');
+      const v = value(m, cap(m), guarded);
+      columns.push(`sum(CASE WHEN u.stream = ${stream} THEN ${v} END) AS s${i}`, `sum(CASE WHEN u.stream = ${stream} THEN (${v}) * (${v}) END) AS q${i}`);
+    });
+    shared.forEach((r, j) => {
+      const stream = add(ids.get(r.numerator.stream) ?? -1, 'int');
+      columns.push(`sum(CASE WHEN u.stream = ${stream} THEN (${value(r.numerator, cap(r.numerator), guarded)}) * (${value(r.denominator, cap(r.denominator), guarded)}) END) AS x${j}`);
+    });
+    const sum = guarded ? negligibleAsZero(IN_RANGE_SUM) : 'u.sum';
+    return q.query<Record<string, unknown>>(
+      `SELECT u.cell, u.stream, count(*)::int AS converters,
+              sum(u.count::float8) AS count, sum(u.count::float8 * u.count::float8) AS count_sq, sum(${sum}) AS sum, sum(${sum} * ${sum}) AS sum_sq
+              ${columns.map((c) => ', ' + c).join('')}
+         FROM unit_metrics u WHERE u.experiment_id = $1
+        GROUP BY u.cell, u.stream`,
+      params,
+    );
+  };
+  const { rows } = await inRange(read);
   return rows.map((raw) => {
     const r: Record<string, unknown> & { stream: string } = { ...raw, stream: keyOf.get(raw.stream as number) ?? '' };
     const converters = r.converters as number;
@@ -143,17 +177,19 @@ export async function streamCounts(
 
 /** Cross sums of a ratio metric whose numerator and denominator read different streams. */
 export async function crossSums(q: Queryable, experimentId: number, ids: Map<string, number>, ratio: RatioParts): Promise<CrossRow[]> {
-  const params: unknown[] = [experimentId, ids.get(ratio.numerator.stream) ?? -1, ids.get(ratio.denominator.stream) ?? -1];
-  const capParam = (c: number | null) => (c === null ? '' : (params.push(c), `$${params.length}::float8`));
-  const num = value(ratio.numerator, capParam(ratio.numerator.cap));
-  const den = value(ratio.denominator, capParam(ratio.denominator.cap)).replace(/\bu\./g, 'b.');
-  const { rows } = await q.query<Omit<CrossRow, 'metric'>>(
-    `SELECT u.cell, sum((${num}) * (${den})) AS "crossSum"
-       FROM unit_metrics u
-       JOIN unit_metrics b ON b.experiment_id = u.experiment_id AND b.unit_id = u.unit_id AND b.stream = $3
-      WHERE u.experiment_id = $1 AND u.stream = $2
-      GROUP BY u.cell`,
-    params,
-  );
+  const { rows } = await inRange((guarded) => {
+    const params: unknown[] = [experimentId, ids.get(ratio.numerator.stream) ?? -1, ids.get(ratio.denominator.stream) ?? -1];
+    const capParam = (c: number | null) => (c === null ? '' : (params.push(c), `$${params.length}::float8`));
+    const num = value(ratio.numerator, capParam(ratio.numerator.cap), guarded);
+    const den = value(ratio.denominator, capParam(ratio.denominator.cap), guarded).replace(/\bu\./g, 'b.');
+    return q.query<Omit<CrossRow, 'metric'>>(
+      `SELECT u.cell, sum((${num}) * (${den})) AS "crossSum"
+         FROM unit_metrics u
+         JOIN unit_metrics b ON b.experiment_id = u.experiment_id AND b.unit_id = u.unit_id AND b.stream = $3
+        WHERE u.experiment_id = $1 AND u.stream = $2
+        GROUP BY u.cell`,
+      params,
+    );
+  });
   return rows.map((r) => ({ ...r, metric: ratio.key }));
 }

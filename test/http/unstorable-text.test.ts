@@ -44,8 +44,10 @@ describe('POST /v1/assign', () => {
     ['U+0000 in an attribute (a segment)', { unitId: 'ok-1', attributes: { device: 'mob\u0000ile' } }, '/attributes/device'],
     ['a lone surrogate in an attribute', { unitId: 'ok-1', attributes: { channel: 'x\ud800' } }, '/attributes/channel'],
     ['an attribute name with / and ~ is escaped in the pointer', { unitId: 'ok-1', attributes: { 'a/b~c': '\u0000' } }, '/attributes/a~1b~0c'],
+    ['U+0000 in an attribute name', { unitId: 'ok-1', attributes: { 'dev\u0000ice': 'mobile' } }, '/attributes/dev\u0000ice'],
+    ['a lone surrogate in an experiment asked for', { unitId: 'ok-1', experiments: ['x\udfff'] }, '/experiments/0'],
   ])('%s -> 400 naming the field', async (_name, body, field) => {
-    const res = await world.api.post('/v1/assign').set(assignKey).send({ ...body, experiments: [key] }).expect(400);
+    const res = await world.api.post('/v1/assign').set(assignKey).send({ experiments: [key], ...body }).expect(400);
     expect(fields(res)).toEqual([field]);
   });
 

@@ -31,6 +31,15 @@ test('a new migration file is applied once; an edited applied file is refused', 
   await expect(migrate(db, loadMigrations(dir))).rejects.toThrow(/900_extra was changed after it was applied/);
 });
 
+test('numbers may leave gaps, and a lower-numbered file that arrives later (a branch merged after) is applied too', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'verdict-migrations-'));
+  cpSync(migrationsDir, dir, { recursive: true });
+  writeFileSync(path.join(dir, '903_later.sql'), 'CREATE TABLE later_things (id int PRIMARY KEY);');
+  expect(await migrate(db, loadMigrations(dir))).toEqual({ applied: ['903_later'] });
+  writeFileSync(path.join(dir, '902_merged_after.sql'), 'CREATE TABLE merged_things (id int PRIMARY KEY);');
+  expect(await migrate(db, loadMigrations(dir))).toEqual({ applied: ['902_merged_after'] });
+});
+
 test('a failing migration leaves nothing half-applied', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'verdict-migrations-'));
   cpSync(migrationsDir, dir, { recursive: true });
