@@ -1855,9 +1855,9 @@ export interface operations {
             query?: {
                 /** @description Decide on this metric instead of the experiment's primary one. */
                 metric?: components["schemas"]["Slug"];
-                /** @description Relative lift the interval's lower bound must reach to ship (e.g. 0.02). */
+                /** @description Relative lift the interval's lower bound must reach to ship (e.g. 0.02), a decimal number from 0 to 10 (+1,000 %). */
                 minLift?: number;
-                /** @description Days the experiment must have run before it can ship (default 7; full weeks avoid day-of-week effects). */
+                /** @description Days the experiment must have run before it can ship (default 7; full weeks avoid day-of-week effects), a decimal number from 0 to 3650 (ten years). */
                 minDays?: number;
             };
             header?: never;
