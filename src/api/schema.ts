@@ -838,12 +838,18 @@ export interface components {
         };
         Assignment: {
             experiment: string;
-            /** @description The variant to show; null only for an experiment key that does not exist (show your default). */
+            /** @description The variant to show; null only for an experiment key that does not exist (reason `unknown`; show your default). */
             variant: string | null;
             /** @description True when the unit counts in the experiment's results (reason `bucketed`). */
             inExperiment: boolean;
-            /** @enum {string} */
-            reason: "bucketed" | "not_running" | "not_targeted" | "coverage" | "layer" | "holdout" | "forced" | "opted_out";
+            /**
+             * @description Why this variant: `bucketed` (in the experiment; counted), `not_running` (draft,
+             *     paused, completed or archived: the control), `not_targeted`, `coverage`, `layer`,
+             *     `holdout`, `forced` (QA override), `opted_out` (consent false), or `unknown` (no
+             *     experiment has this key: `variant` is null).
+             * @enum {string}
+             */
+            reason: "bucketed" | "not_running" | "not_targeted" | "coverage" | "layer" | "holdout" | "forced" | "opted_out" | "unknown";
             /** @description For multivariate experiments, the level of each factor in the served variant. */
             factors?: {
                 [key: string]: string;
