@@ -22,6 +22,8 @@ export interface Operation {
   path: string;
   /** Minimum scope (`admin` passes everywhere); null for public operations. */
   scope: Scope | null;
+  /** What it does, in a user's words ("creating an experiment"), from x-action; for messages. */
+  action: string;
   hasBody: boolean;
   bodyRequired: boolean;
   validateParams: (input: { path: Record<string, string>; query: Record<string, unknown>; headers: Record<string, unknown> }) => {
@@ -264,6 +266,7 @@ export function loadContract(path = openApiPath): Contract {
         method: method.toUpperCase(),
         path,
         scope: security && security.length > 0 ? ((op['x-scope'] as Scope) ?? 'admin') : null,
+        action: (op['x-action'] as string | undefined) ?? `${method.toUpperCase()} ${path}`,
         hasBody: Boolean(body),
         bodyRequired: Boolean(op.requestBody?.required),
         validateParams: ({ path: pathParams, query, headers }) => {
