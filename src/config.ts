@@ -18,6 +18,12 @@ export interface Config {
   adminKey?: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** How long a client may take to send a request's headers; then 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** How long a client may take to send a whole request (headers and body); then 408. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
   /** Global holdout: this share of all units never gets personalization. */
   holdoutShare: number;
   holdoutSalt: string;
@@ -56,6 +62,11 @@ function holdoutSalt(env: NodeJS.ProcessEnv): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be larger than REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`);
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
   const adminKey = env.VERDICT_ADMIN_KEY || undefined;
@@ -71,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKey,
     logLevel,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
     holdoutShare: share(env, 'HOLDOUT_SHARE', 0),
     holdoutSalt: holdoutSalt(env),
     exposureFlushMs: int(env, 'EXPOSURE_FLUSH_MS', 1000, 10, 60_000),
