@@ -12,3 +12,15 @@ test('server timeouts: documented defaults, configurable, and refused when they 
   expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(ConfigError);
   expect(() => loadConfig({ KEEP_ALIVE_TIMEOUT_MS: 'soon' })).toThrow(/KEEP_ALIVE_TIMEOUT_MS must be an integer/);
 });
+
+test('CORS_ORIGINS: none by default, a comma-separated list of origins or *, anything else refused', () => {
+  expect(loadConfig({})).toMatchObject({ corsOrigins: [], corsMaxAgeSeconds: 600 });
+  expect(loadConfig({ CORS_ORIGINS: 'https://shop.example, http://localhost:3000', CORS_MAX_AGE_SECONDS: '60' })).toMatchObject({
+    corsOrigins: ['https://shop.example', 'http://localhost:3000'],
+    corsMaxAgeSeconds: 60,
+  });
+  expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+  for (const bad of ['shop.example', 'https://shop.example/', 'https://shop.example/path', 'ftp://shop.example']) {
+    expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must list origins/);
+  }
+});

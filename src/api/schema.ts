@@ -127,7 +127,14 @@ export interface paths {
          */
         post: operations["assign"];
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight, so a page on an allowed origin (CORS_ORIGINS) may call this path from the browser.
+         * @description Sent by browsers, never by hand. Needs no key (a preflight carries none). Answered for
+         *     any origin; only an allowed one gets `Access-Control-Allow-Origin`, without which the
+         *     browser does not send the request. Browsers cache the answer for
+         *     `Access-Control-Max-Age` seconds (CORS_MAX_AGE_SECONDS).
+         */
+        options: operations["preflightAssign"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -159,7 +166,14 @@ export interface paths {
          */
         post: operations["ingestEvents"];
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight, so a page on an allowed origin (CORS_ORIGINS) may call this path from the browser.
+         * @description Sent by browsers, never by hand. Needs no key (a preflight carries none). Answered for
+         *     any origin; only an allowed one gets `Access-Control-Allow-Origin`, without which the
+         *     browser does not send the request. Browsers cache the answer for
+         *     `Access-Control-Max-Age` seconds (CORS_MAX_AGE_SECONDS).
+         */
+        options: operations["preflightEvents"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -1220,6 +1234,24 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description The preflight's answer. From an origin in CORS_ORIGINS (or any, with `*`): the
+         *     `Access-Control-Allow-*` headers below. From any other origin, or when CORS_ORIGINS is
+         *     unset: no `Access-Control-Allow-Origin`, so the browser refuses the request.
+         */
+        CorsPreflight: {
+            headers: {
+                /** @description The request's Origin (or `*`), only when it is allowed. */
+                "Access-Control-Allow-Origin"?: string;
+                "Access-Control-Allow-Methods"?: string;
+                "Access-Control-Allow-Headers"?: string;
+                /** @description Seconds the browser may reuse this answer (CORS_MAX_AGE_SECONDS). */
+                "Access-Control-Max-Age"?: number;
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description The experiment in its new status. */
         Transitioned: {
             headers: {
@@ -1501,6 +1533,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    preflightAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["CorsPreflight"];
+        };
+    };
     ingestEvents: {
         parameters: {
             query?: never;
@@ -1529,6 +1573,18 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    preflightEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["CorsPreflight"];
         };
     };
     eraseUnit: {

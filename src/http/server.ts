@@ -7,6 +7,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import type { Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { createApp } from './app';
+import { createCors } from './cors';
 import { markTimedOut } from './aborted';
 import { createFastAssign, isAssignUrl } from './fast-assign';
 import { rawProblemResponse, sendProblem } from './problem';
@@ -73,11 +74,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       await options.onReady?.(rt);
       const app = createApp(rt);
       const fastAssign = createFastAssign(rt);
-      handler = (req, res) => {
+      const cors = createCors(config);
+      const route: http.RequestListener = (req, res) => {
         const url = req.url ?? '/';
         if (req.method === 'POST' && isAssignUrl(url)) return fastAssign(req, res);
         return app(req, res);
       };
+      handler = (req, res) => (cors.applies(req) ? cors.handle(req, res, () => route(req, res)) : route(req, res));
       return rt;
     } catch (err) {
       startupError = err;

@@ -85,6 +85,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 65_000,
+    corsOrigins: [],
+    corsMaxAgeSeconds: 600,
     holdoutShare: 0,
     holdoutSalt: 'verdict-holdout',
     exposureFlushMs: 50,
