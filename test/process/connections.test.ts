@@ -13,7 +13,7 @@ let storage: Awaited<ReturnType<typeof processStorage>>;
 const port = () => Number(new URL(server.url).port);
 
 beforeAll(async () => {
-  storage = await processStorage();
+  storage = await processStorage({ migrated: true });
   server = await spawnServer({
     ...storage.env,
     LOG_LEVEL: 'debug',
