@@ -18,6 +18,16 @@ export interface Config {
   adminKey?: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** How long a client may take to send a request's headers; then 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** How long a client may take to send a whole request (headers and body); then 408. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** Origins whose pages may call /v1/assign and /v1/events from the browser (CORS); `*` for any. Empty: none. */
+  corsOrigins: string[];
+  /** How long browsers may cache a CORS preflight's answer. */
+  corsMaxAgeSeconds: number;
   /** Global holdout: this share of all units never gets personalization. */
   holdoutShare: number;
   holdoutSalt: string;
@@ -47,6 +57,27 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/** CORS_ORIGINS: comma-separated origins as a browser sends them (`https://shop.example`, no path), or `*`. */
+function corsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const origins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://shop.example (scheme, host and port only, no path or trailing slash) or *, got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function holdoutSalt(env: NodeJS.ProcessEnv): string {
@@ -56,6 +87,11 @@ function holdoutSalt(env: NodeJS.ProcessEnv): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be larger than REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`);
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
   const adminKey = env.VERDICT_ADMIN_KEY || undefined;
@@ -71,6 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKey,
     logLevel,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
+    corsOrigins: corsOrigins(env),
+    corsMaxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600, 0, 86_400),
     holdoutShare: share(env, 'HOLDOUT_SHARE', 0),
     holdoutSalt: holdoutSalt(env),
     exposureFlushMs: int(env, 'EXPOSURE_FLUSH_MS', 1000, 10, 60_000),

@@ -127,7 +127,14 @@ export interface paths {
          */
         post: operations["assign"];
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight, so a page on an allowed origin (CORS_ORIGINS) may call this path from the browser.
+         * @description Sent by browsers, never by hand. Needs no key (a preflight carries none). Answered for
+         *     any origin; only an allowed one gets `Access-Control-Allow-Origin`, without which the
+         *     browser does not send the request. Browsers cache the answer for
+         *     `Access-Control-Max-Age` seconds (CORS_MAX_AGE_SECONDS).
+         */
+        options: operations["preflightAssign"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -159,7 +166,14 @@ export interface paths {
          */
         post: operations["ingestEvents"];
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight, so a page on an allowed origin (CORS_ORIGINS) may call this path from the browser.
+         * @description Sent by browsers, never by hand. Needs no key (a preflight carries none). Answered for
+         *     any origin; only an allowed one gets `Access-Control-Allow-Origin`, without which the
+         *     browser does not send the request. Browsers cache the answer for
+         *     `Access-Control-Max-Age` seconds (CORS_MAX_AGE_SECONDS).
+         */
+        options: operations["preflightEvents"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -838,12 +852,18 @@ export interface components {
         };
         Assignment: {
             experiment: string;
-            /** @description The variant to show; null only for an experiment key that does not exist (show your default). */
+            /** @description The variant to show; null only for an experiment key that does not exist (reason `unknown`; show your default). */
             variant: string | null;
             /** @description True when the unit counts in the experiment's results (reason `bucketed`). */
             inExperiment: boolean;
-            /** @enum {string} */
-            reason: "bucketed" | "not_running" | "not_targeted" | "coverage" | "layer" | "holdout" | "forced" | "opted_out";
+            /**
+             * @description Why this variant: `bucketed` (in the experiment; counted), `not_running` (draft,
+             *     paused, completed or archived: the control), `not_targeted`, `coverage`, `layer`,
+             *     `holdout`, `forced` (QA override), `opted_out` (consent false), or `unknown` (no
+             *     experiment has this key: `variant` is null).
+             * @enum {string}
+             */
+            reason: "bucketed" | "not_running" | "not_targeted" | "coverage" | "layer" | "holdout" | "forced" | "opted_out" | "unknown";
             /** @description For multivariate experiments, the level of each factor in the served variant. */
             factors?: {
                 [key: string]: string;
@@ -1224,6 +1244,24 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description The preflight's answer. From an origin in CORS_ORIGINS (or any, with `*`): the
+         *     `Access-Control-Allow-*` headers below. From any other origin, or when CORS_ORIGINS is
+         *     unset: no `Access-Control-Allow-Origin`, so the browser refuses the request.
+         */
+        CorsPreflight: {
+            headers: {
+                /** @description The request's Origin (or `*`), only when it is allowed. */
+                "Access-Control-Allow-Origin"?: string;
+                "Access-Control-Allow-Methods"?: string;
+                "Access-Control-Allow-Headers"?: string;
+                /** @description Seconds the browser may reuse this answer (CORS_MAX_AGE_SECONDS). */
+                "Access-Control-Max-Age"?: number;
+                Vary?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description The experiment in its new status. */
         Transitioned: {
             headers: {
@@ -1505,6 +1543,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    preflightAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["CorsPreflight"];
+        };
+    };
     ingestEvents: {
         parameters: {
             query?: never;
@@ -1533,6 +1583,18 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    preflightEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["CorsPreflight"];
         };
     };
     eraseUnit: {
@@ -1865,9 +1927,9 @@ export interface operations {
             query?: {
                 /** @description Decide on this metric instead of the experiment's primary one. */
                 metric?: components["schemas"]["Slug"];
-                /** @description Relative lift the interval's lower bound must reach to ship (e.g. 0.02). */
+                /** @description Relative lift the interval's lower bound must reach to ship (e.g. 0.02), a decimal number from 0 to 10 (+1,000 %). */
                 minLift?: number;
-                /** @description Days the experiment must have run before it can ship (default 7; full weeks avoid day-of-week effects). */
+                /** @description Days the experiment must have run before it can ship (default 7; full weeks avoid day-of-week effects), a decimal number from 0 to 3650 (ten years). */
                 minDays?: number;
             };
             header?: never;

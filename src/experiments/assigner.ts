@@ -37,8 +37,8 @@ export function responseJson(response: AssignResponse): string {
   return out + ']}';
 }
 
-/** The answer for a key that names no experiment (or an archived one): show your default. */
-const unknown = (key: string): Out => ({ experiment: key, variant: null, inExperiment: false, reason: 'not_running' });
+/** The answer for a key that names no experiment: show your default. */
+const unknown = (key: string): Out => ({ experiment: key, variant: null, inExperiment: false, reason: 'unknown' });
 
 /** The engine's result as the API shows it (without its internal holdout flag); made once per result. */
 const presented = new WeakMap<Assignment, Out>();
@@ -78,7 +78,10 @@ export function createAssigner(registry: Registry, recorder: ExposureRecorder, h
       const unit = { unitId, attributes, consent };
       const now = new Date();
       const assignments = targets.map((target) => {
-        if (typeof target === 'string') return unknown(target);
+        if (typeof target === 'string') {
+          const archived = registry.archived(target);
+          return archived ? present(archived) : unknown(target);
+        }
         const mark = knownOf.get(target) ?? null;
         const sticky = mark !== null && mark.startsWith('v:') ? mark.slice(2) : undefined;
         const a = assign(unit, target.compiled, { holdout, sticky, recordedHoldout: mark === 'h' });

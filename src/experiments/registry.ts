@@ -1,4 +1,4 @@
-import { compile, type AssignableExperiment, type CompiledExperiment } from '../assignment';
+import { compile, type AssignableExperiment, type Assignment, type CompiledExperiment } from '../assignment';
 import type { Logger } from '../logger';
 import type { MarkedExperiment } from '../events/exposures';
 import type { Cache, Unsubscribe } from '../store/cache';
@@ -11,8 +11,9 @@ import { EXPERIMENTS_CHANNEL } from './service';
  * on the database. A change anywhere is announced on the cache's `experiments:changed`
  * channel (Redis pub/sub across instances) and the registry reloads within milliseconds;
  * a full reload every REFRESH_MS, and one whenever Redis comes back, also repair a missed
- * message. While the database is down the experiments in memory keep serving. Archived
- * experiments are not held: they answer like unknown ones.
+ * message. While the database is down the experiments in memory keep serving. Of an
+ * archived experiment only its answer is held (the control, reason not_running): it is
+ * read-only for good, and a storefront that still names it must still be told what to show.
  */
 export interface LiveExperiment {
   row: ExperimentRow;
@@ -25,6 +26,8 @@ export interface Registry {
   /** Take a change made on this instance into account at once (read-your-writes). */
   apply(row: ExperimentRow): void;
   get(key: string): LiveExperiment | undefined;
+  /** The answer for an archived experiment (its control, reason not_running); undefined for any other key. */
+  archived(key: string): Assignment | undefined;
   running(): readonly LiveExperiment[];
   /** Every experiment held (draft, running, paused, completed). */
   all(): readonly LiveExperiment[];
@@ -53,6 +56,7 @@ export function toAssignable(e: ExperimentRow): AssignableExperiment {
 export async function createRegistry(db: Db, cache: Cache, logger: Logger): Promise<Registry> {
   let byKey = new Map<string, LiveExperiment>();
   let running: LiveExperiment[] = [];
+  let archived = new Map<string, { version: number; control: Assignment }>();
   let loading: Promise<void> | null = null;
   let again = false;
 
@@ -67,19 +71,33 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     }
   }
 
-  function publish(next: Map<string, LiveExperiment>) {
+  function archivedEntry(row: ExperimentRow): { version: number; control: Assignment } | null {
+    const previous = archived.get(row.key);
+    if (previous && previous.version === row.version) return previous;
+    const e = entry(row);
+    return e ? { version: row.version, control: e.compiled.controlFor.not_running } : null;
+  }
+
+  function publish(next: Map<string, LiveExperiment>, nextArchived: typeof archived) {
     byKey = next;
+    archived = nextArchived;
     running = [...next.values()].filter((e) => e.row.status === 'running');
   }
 
   async function load(): Promise<void> {
-    const rows = await experimentsWithStatus(db, ['draft', 'running', 'paused', 'completed']);
+    const rows = await experimentsWithStatus(db, ['draft', 'running', 'paused', 'completed', 'archived']);
     const next = new Map<string, LiveExperiment>();
+    const nextArchived: typeof archived = new Map();
     for (const row of rows) {
+      if (row.status === 'archived') {
+        const a = archivedEntry(row);
+        if (a) nextArchived.set(row.key, a);
+        continue;
+      }
       const e = entry(row);
       if (e) next.set(row.key, e);
     }
-    publish(next);
+    publish(next, nextArchived);
   }
 
   /** Coalesces bursts of notifications into at most one reload in flight plus one queued. */
@@ -108,15 +126,23 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
 
   return {
     apply(row) {
-      const current = byKey.get(row.key);
-      if (current && current.row.version >= row.version) return;
+      const current = byKey.get(row.key)?.row.version ?? archived.get(row.key)?.version;
+      if (current !== undefined && current >= row.version) return;
       const next = new Map(byKey);
-      const e = row.status === 'archived' ? null : entry(row);
-      if (e) next.set(row.key, e);
-      else next.delete(row.key);
-      publish(next);
+      const nextArchived = new Map(archived);
+      next.delete(row.key);
+      nextArchived.delete(row.key);
+      if (row.status === 'archived') {
+        const a = archivedEntry(row);
+        if (a) nextArchived.set(row.key, a);
+      } else {
+        const e = entry(row);
+        if (e) next.set(row.key, e);
+      }
+      publish(next, nextArchived);
     },
     get: (key) => byKey.get(key),
+    archived: (key) => archived.get(key)?.control,
     running: () => running,
     all: () => [...byKey.values()],
     reload,

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { unstorable, unstorableFields } from '../assignment';
 import { VerdictError, invalid, type FieldError } from '../errors';
+import { endedEarly, logEndedEarly } from './aborted';
 import type { Runtime } from '../runtime';
 import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
@@ -116,8 +117,13 @@ export function createApp(rt: Runtime) {
     sendProblem(res, { ...internalError(ctx.id), title: 'Not Implemented', status: 501, detail: 'this operation is documented but not implemented' });
   });
 
-  const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const ctx: RequestContext | undefined = res.locals.ctx;
+    if (ctx && endedEarly(err, req)) {
+      logEndedEarly(req, ctx);
+      res.destroy();
+      return;
+    }
     if (res.headersSent) {
       ctx?.log.error({ err }, 'error after the response started');
       res.destroy();

@@ -3,6 +3,7 @@ import { unstorableFields, validateUnitId } from '../assignment';
 import { VerdictError, invalid, pointerFromPath } from '../errors';
 import { responseJson, type AssignRequest } from '../experiments/assigner';
 import type { Runtime } from '../runtime';
+import { endedEarly, logEndedEarly } from './aborted';
 import { authorize, authorizeCached } from './middleware/auth';
 import { beginRequest } from './middleware/context';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
@@ -101,6 +102,10 @@ export function createFastAssign(rt: Runtime) {
     ctx.route = operation.path;
     ctx.quiet = true;
     handle(req, res).catch((err) => {
+      if (endedEarly(err, req)) {
+        logEndedEarly(req, ctx);
+        return void res.destroy();
+      }
       if (res.headersSent) return void res.destroy();
       const known = toVerdictError(err);
       if (known) return sendError(res, known, ctx.id);

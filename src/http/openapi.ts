@@ -22,6 +22,8 @@ export interface Operation {
   path: string;
   /** Minimum scope (`admin` passes everywhere); null for public operations. */
   scope: Scope | null;
+  /** What it does, in a user's words ("creating an experiment"), from x-action; for messages. */
+  action: string;
   hasBody: boolean;
   bodyRequired: boolean;
   validateParams: (input: { path: Record<string, string>; query: Record<string, unknown>; headers: Record<string, unknown> }) => {
@@ -179,6 +181,38 @@ export function jsonDepthError(value: unknown, max = MAX_JSON_DEPTH): FieldError
   return null;
 }
 
+/** A decimal number as JSON writes one: no `Infinity`, `NaN`, hex, binary or surrounding spaces. */
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+function isNumeric(schema: unknown, document: Record<string, any>): boolean {
+  let s = schema as { type?: unknown; $ref?: string } | undefined;
+  if (s?.$ref) s = document.components?.schemas?.[s.$ref.split('/').pop()!];
+  return s?.type === 'number' || s?.type === 'integer';
+}
+
+/**
+ * Parameters arrive as text, and ajv's coercion reads numbers as JavaScript does: "Infinity",
+ * "1e400" (which overflows to Infinity), "0x10" and " 7 " all become numbers, and ajv then
+ * skips `minimum` and `maximum` for a value that is not finite. So a numeric parameter must
+ * be written as a decimal number, and a finite one; its bounds are then checked as the spec
+ * says.
+ */
+function numericErrors(values: Record<string, unknown>, names: string[], prefix: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const name of names) {
+    const raw = values[name];
+    if (raw === undefined) continue;
+    for (const text of Array.isArray(raw) ? raw : [raw]) {
+      if (typeof text !== 'string') continue;
+      if (!DECIMAL.test(text)) errors.push({ field: prefix + name, message: 'must be a decimal number' });
+      else if (!Number.isFinite(Number(text))) errors.push({ field: prefix + name, message: 'is not a finite number' });
+      else continue;
+      break;
+    }
+  }
+  return errors;
+}
+
 export function loadContract(path = openApiPath): Contract {
   const text = readFileSync(path, 'utf8');
   const document = YAML.parse(text) as Record<string, any>;
@@ -203,14 +237,23 @@ export function loadContract(path = openApiPath): Contract {
       const op = item[method];
       if (!op) continue;
       const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(resolveParam);
-      const section = (where: string) => {
+      const section = (where: 'path' | 'query' | 'header') => {
         const ps = params.filter((p) => p.in === where);
+        const name = (p: SpecParameter) => (where === 'header' ? p.name.toLowerCase() : p.name);
         const schema = {
           type: 'object',
-          properties: Object.fromEntries(ps.map((p) => [where === 'header' ? p.name.toLowerCase() : p.name, rebase(p.schema)])),
-          required: ps.filter((p) => p.required).map((p) => (where === 'header' ? p.name.toLowerCase() : p.name)),
+          properties: Object.fromEntries(ps.map((p) => [name(p), rebase(p.schema)])),
+          required: ps.filter((p) => p.required).map(name),
         };
-        return coercingAjv.compile(schema);
+        const validate = coercingAjv.compile(schema);
+        const numeric = ps.filter((p) => isNumeric(p.schema, document)).map(name);
+        const prefix = `${where}.`;
+        // Validates (and coerces, in place) one section's values; field errors named `<where>.<name>`.
+        return (values: Record<string, unknown>): FieldError[] => {
+          const strict = numericErrors(values, numeric, prefix);
+          const errors = validate(values) ? [] : toFieldErrors(validate.errors, prefix);
+          return [...strict, ...errors.filter((e) => !strict.some((s) => e.field === s.field || e.field.startsWith(s.field + '.')))];
+        };
       };
       const pathV = section('path');
       const queryV = section('query');
@@ -223,15 +266,12 @@ export function loadContract(path = openApiPath): Contract {
         method: method.toUpperCase(),
         path,
         scope: security && security.length > 0 ? ((op['x-scope'] as Scope) ?? 'admin') : null,
+        action: (op['x-action'] as string | undefined) ?? `${method.toUpperCase()} ${path}`,
         hasBody: Boolean(body),
         bodyRequired: Boolean(op.requestBody?.required),
         validateParams: ({ path: pathParams, query, headers }) => {
           const q = { ...query };
-          const errors = [
-            ...(pathV({ ...pathParams }) ? [] : toFieldErrors(pathV.errors, 'path.')),
-            ...(queryV(q) ? [] : toFieldErrors(queryV.errors, 'query.')),
-            ...(headerV({ ...headers }) ? [] : toFieldErrors(headerV.errors, 'header.')),
-          ];
+          const errors = [...pathV({ ...pathParams }), ...queryV(q), ...headerV({ ...headers })];
           return { errors, query: q };
         },
         validateBody: (value) => {

@@ -7,6 +7,8 @@ import { openRuntime, type Runtime } from '../runtime';
 import type { Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { createApp } from './app';
+import { createCors } from './cors';
+import { markTimedOut } from './aborted';
 import { createFastAssign, isAssignUrl } from './fast-assign';
 import { rawProblemResponse, sendProblem } from './problem';
 
@@ -37,7 +39,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   let handler: http.RequestListener | undefined;
   let startupError: unknown;
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverTimeouts(config), (req, res) => {
     if (handler) return handler(req, res);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -55,7 +57,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     }
     sendProblem(res, { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the service is starting; retry shortly' }, { 'Retry-After': '2' });
   });
-  server.keepAliveTimeout = 65_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger));
 
   await new Promise<void>((resolve, reject) => {
@@ -73,11 +74,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       await options.onReady?.(rt);
       const app = createApp(rt);
       const fastAssign = createFastAssign(rt);
-      handler = (req, res) => {
+      const cors = createCors(config);
+      const route: http.RequestListener = (req, res) => {
         const url = req.url ?? '/';
         if (req.method === 'POST' && isAssignUrl(url)) return fastAssign(req, res);
         return app(req, res);
       };
+      handler = (req, res) => (cors.applies(req) ? cors.handle(req, res, () => route(req, res)) : route(req, res));
       return rt;
     } catch (err) {
       startupError = err;
@@ -99,6 +102,24 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     })());
 
   return { server, port, url: `http://127.0.0.1:${port}`, ready, close };
+}
+
+/**
+ * Node's defaults would let a client hold a connection for 5 minutes by declaring a body
+ * and never sending it (requestTimeout 300 s, checked every 30 s). A request's headers must
+ * arrive within HEADERS_TIMEOUT_MS and the whole request within REQUEST_TIMEOUT_MS, else it
+ * is answered 408 (answerClientError) and closed; the deadlines are checked every second, or
+ * more often when they are shorter. An idle keep-alive connection is closed after
+ * KEEP_ALIVE_TIMEOUT_MS (65 s by default: longer than the 60 s idle timeout of common load
+ * balancers, so the server never closes a connection one of them is about to reuse).
+ */
+export function serverTimeouts(config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>): http.ServerOptions {
+  return {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(config.headersTimeoutMs / 5))),
+  };
 }
 
 /**
@@ -128,9 +149,11 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, lo
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       status = 408;
       detail = 'the request did not arrive in time';
+      markTimedOut(socket);
       break;
   }
-  logger.debug({ code: err.code, status }, 'unparseable request');
+  if (err.code === 'HPE_INVALID_EOF_STATE') logger.debug({ code: err.code, status }, 'the client closed the connection in the middle of a request');
+  else logger.debug({ code: err.code, status }, status === 408 ? 'request timed out' : 'unparseable request');
   socket.end(rawProblemResponse(status, detail));
   // The peer normally closes after reading the answer; one that does not is cut off.
   const timer = setTimeout(() => socket.destroy(), 5_000);

@@ -33,6 +33,14 @@ test('every operation that needs a key names its scope in x-scope', () => {
   }
 });
 
+test('every operation that needs a key says what it does in x-action (the words of its 403)', () => {
+  const paths = contract().document.paths as Record<string, Record<string, Record<string, unknown>>>;
+  for (const op of contract().operations) {
+    const action = paths[op.path][op.method.toLowerCase()]['x-action'];
+    if (op.scope) expect({ op: op.operationId, action }).toEqual({ op: op.operationId, action: expect.stringMatching(/^[a-z][A-Za-z' ]+$/) });
+  }
+});
+
 describe('every documented operation is implemented', () => {
   let world: World;
   beforeAll(async () => {

@@ -49,17 +49,31 @@ test('assigns every running experiment by default, and only the ones asked for w
   expect(one.unitId).toBe('visitor-1');
 });
 
-test('not running: a draft or paused experiment serves its control; an unknown key serves null', async () => {
+test('not running: a draft, paused, completed or archived experiment serves its control; an unknown key serves null, reason unknown', async () => {
   const draft = experimentBody();
   await world.api.post('/v1/experiments').set(admin).send(draft).expect(201);
   const paused = await running({ respectsHoldout: false });
+  const archived = await running({ respectsHoldout: false });
+  await world.api.post(`/v1/experiments/${archived}/complete`).set(admin).expect(200);
+  await world.api.post(`/v1/experiments/${archived}/archive`).set(admin).expect(200);
+  const archivedDraft = experimentBody({ factors: [{ key: 'headline', levels: [{ key: 'generic' }, { key: 'named' }] }, { key: 'image', levels: [{ key: 'stock' }, { key: 'product' }] }] });
+  delete (archivedDraft as Record<string, unknown>).variants;
+  await world.api.post('/v1/experiments').set(admin).send(archivedDraft).expect(201);
+  await world.api.post(`/v1/experiments/${archivedDraft.key}/archive`).set(admin).expect(200);
   const before = (await assign({ unitId: 'p-1', experiments: [paused] })).assignments[0];
   await world.api.post(`/v1/experiments/${paused}/pause`).set(admin).expect(200);
-  const res = await assign({ unitId: 'p-1', experiments: [draft.key, paused, 'no-such-experiment'] });
+  const res = await assign({ unitId: 'p-1', experiments: [draft.key, paused, archived, archivedDraft.key, 'no-such-experiment'] });
   expect(res.assignments).toEqual([
     { experiment: draft.key, variant: 'control', inExperiment: false, reason: 'not_running' },
     { experiment: paused, variant: 'control', inExperiment: false, reason: 'not_running' },
-    { experiment: 'no-such-experiment', variant: null, inExperiment: false, reason: 'not_running' },
+    { experiment: archived, variant: 'control', inExperiment: false, reason: 'not_running' },
+    { experiment: archivedDraft.key, variant: 'generic.stock', inExperiment: false, reason: 'not_running', factors: { headline: 'generic', image: 'stock' } },
+    { experiment: 'no-such-experiment', variant: null, inExperiment: false, reason: 'unknown' },
+  ]);
+  // Archived experiments are held across a reload too (as another instance would load them).
+  await world.rt.registry.reload();
+  expect((await assign({ unitId: 'p-2', experiments: [archived] })).assignments).toEqual([
+    { experiment: archived, variant: 'control', inExperiment: false, reason: 'not_running' },
   ]);
   await world.api.post(`/v1/experiments/${paused}/resume`).set(admin).expect(200);
   expect((await assign({ unitId: 'p-1', experiments: [paused] })).assignments[0]).toEqual(before);

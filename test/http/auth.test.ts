@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { bearer, contractFetch, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
+import { contract } from '../../src/runtime';
+
+const contractOperations = () => contract().operations;
 
 let world: World;
 let admin: Record<string, string>;
@@ -29,8 +32,11 @@ test('scopes: read reads, assign cannot read experiments, only admin writes and 
   const assign = bearer(await world.key('assign'));
   await world.api.get('/v1/experiments').set(read).expect(200);
   const denied = await world.api.get('/v1/experiments').set(assign).expect(403);
-  expect(denied.body.detail).toMatch(/scope "assign".*needs scope "read"/);
-  await world.api.post('/v1/experiments').set(read).send(experimentBody()).expect(403);
+  expect(denied.body.detail).toBe('listing experiments needs a read or admin key; this key has scope assign');
+  const create = await world.api.post('/v1/experiments').set(read).send(experimentBody()).expect(403);
+  expect(create.body.detail).toBe('creating an experiment needs an admin key; this key has scope read');
+  const assigning = await world.api.post('/v1/assign').set(read).send({ unitId: 'u-1' }).expect(403);
+  expect(assigning.body.detail).toBe('assigning visitors needs an assign or admin key; this key has scope read');
   await world.api.get('/v1/keys').set(read).expect(403);
   await world.api.post('/v1/keys').set(read).send({ name: 'x', scope: 'admin' }).expect(403);
   await world.api.post('/v1/experiments').set(admin).send(experimentBody()).expect(201);
@@ -86,5 +92,17 @@ withRedis('several instances: a key made on one works on the others at once; rev
   while ((await onOther(created.body.secret)) !== 401) {
     if (Date.now() > until) throw new Error('the revocation never reached the other instance');
     await new Promise((r) => setTimeout(r, 20));
+  }
+});
+
+test('a 403 says what was refused in the user\'s words, never an internal operation id', async () => {
+  const keyOf = { assign: bearer(await world.key('assign')), read: bearer(await world.key('read')) };
+  for (const op of contractOperations().filter((o) => o.scope)) {
+    const url = op.path.replace(/\{[^}]+\}/g, 'some-thing');
+    const method = op.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+    const refused = op.scope === 'read' ? keyOf.assign : keyOf.read;
+    const res = await world.api[method](url).set(refused).expect(403);
+    if (op.operationId !== op.scope) expect(res.body.detail).not.toContain(op.operationId);
+    expect(res.body.detail).toMatch(/^[a-z][A-Za-z' ]+ needs (an admin|a read or admin|an assign or admin) key; this key has scope (read|assign)$/);
   }
 });

@@ -225,3 +225,28 @@ describe('continue', () => {
     await world.api.get(`/v1/experiments/${key}/decision?minDays=-1`).set(admin).expect(400);
   });
 });
+
+test('numeric query parameters out of their documented bounds are 400s naming the parameter, never a broken answer', async () => {
+  const key = await running();
+  const cases: [string, string][] = [
+    ['minDays=Infinity', 'query.minDays'],
+    ['minDays=-Infinity', 'query.minDays'],
+    ['minDays=1e400', 'query.minDays'],
+    ['minDays=NaN', 'query.minDays'],
+    ['minDays=3651', 'query.minDays'],
+    ['minLift=1e400', 'query.minLift'],
+    ['minLift=Infinity', 'query.minLift'],
+    ['minLift=11', 'query.minLift'],
+    ['minLift=0x10', 'query.minLift'],
+  ];
+  for (const [query, field] of cases) {
+    const res = await world.api.get(`/v1/experiments/${key}/decision?${query}`).set(admin);
+    expect([query, res.status]).toEqual([query, 400]);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+  }
+  for (const query of ['limit=Infinity', 'limit=1e400', 'limit=0x10', 'limit=501', 'limit=0']) {
+    const res = await world.api.get(`/v1/experiments?${query}`).set(admin);
+    expect([query, res.status]).toEqual([query, 400]);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['query.limit']);
+  }
+});

@@ -12,6 +12,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="verdict"' };
 
+/** The keys an operation of this scope accepts (an admin key passes everywhere). */
+const NEEDS: Record<Scope, string> = { assign: 'an assign or admin key', read: 'a read or admin key', admin: 'an admin key' };
+
 /** The key in the Authorization header (throws 401 when there is none). */
 function presentedKey(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
@@ -27,7 +30,7 @@ function check(principal: Principal | null, operation: Operation & { scope: Scop
     throw new VerdictError('unauthorized', 'the API key is not valid (unknown, revoked or malformed)', { type: 'invalid-key', headers: challenge });
   }
   if (!scopeAllows(principal.scope, operation.scope)) {
-    throw new VerdictError('forbidden', `this key has scope "${principal.scope}"; ${operation.operationId} needs scope "${operation.scope}" (or admin)`, {
+    throw new VerdictError('forbidden', `${operation.action} needs ${NEEDS[operation.scope]}; this key has scope ${principal.scope}`, {
       type: 'insufficient-scope',
     });
   }

@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cors from 'cors';
+import type { Config } from '../config';
+
+/**
+ * CORS for the storefront's two paths, /v1/assign and /v1/events, so a page on an allowed
+ * origin (CORS_ORIGINS) can call them with the assign key it embeds. Every other path stays
+ * same-origin: the dashboard reads the API with keys that must never sit in a page.
+ *
+ * The `cors` package does the header work (origin matching, Vary, preflight answers); it is
+ * plain node req/res middleware, so the lean assign route and the express routes share it,
+ * run once in front of both. The preflight (OPTIONS) is always answered, 204, and cached by
+ * the browser for CORS_MAX_AGE_SECONDS; only an allowed origin gets Access-Control-Allow-
+ * Origin, without which the browser sends nothing. Requests without an Origin header (a
+ * server calling the API) skip it entirely: the hot path pays nothing for CORS.
+ */
+export const CORS_PATHS = ['/v1/assign', '/v1/events'];
+
+/** The path of a request target as the contract routes it (no query, one optional trailing slash). */
+function corsPath(url: string): boolean {
+  let end = url.length;
+  for (const stop of ['?', '#']) {
+    const i = url.indexOf(stop);
+    if (i >= 0 && i < end) end = i;
+  }
+  let path = url.slice(0, end);
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return CORS_PATHS.includes(path);
+}
+
+export type Next = () => void;
+
+/** The CORS step for a request: calls `next` to go on, or answers the preflight itself. */
+export function createCors(config: Pick<Config, 'corsOrigins' | 'corsMaxAgeSeconds'>) {
+  const middleware = cors({
+    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+    methods: ['POST'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    credentials: false,
+    maxAge: config.corsMaxAgeSeconds,
+    preflightContinue: false,
+    optionsSuccessStatus: 204,
+  });
+  return {
+    /** Whether this request goes through CORS (a preflight, or a browser's cross-origin call, on a CORS path). */
+    applies(req: IncomingMessage): boolean {
+      return (req.method === 'OPTIONS' || req.headers.origin !== undefined) && corsPath(req.url ?? '/');
+    },
+    handle(req: IncomingMessage, res: ServerResponse, next: Next): void {
+      middleware(req, res, () => next());
+    },
+  };
+}
