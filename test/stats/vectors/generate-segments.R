@@ -43,7 +43,8 @@ bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data =
 li <- escalc(measure = "RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.li2007)
 nor <- escalc(measure = "ROM", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = dat.normand1999)
 small <- data.frame(yi = c(0.031, 0.012, 0.045, 0.020), vi = c(0.0004, 0.0002, 0.0009, 0.0003))
-two <- data.frame(yi = c(0.9555114450274363, -0.040821994520255166), vi = c(0.04, 0.0004))  # ln(2.6), ln(0.96)
+two <- data.frame(yi = log(c(2.6, 0.96)), vi = c(0.04, 0.0004))
+lucky <- data.frame(yi = log(c(1.8, 1.2, 1.15)), vi = c(0.25, 0.0004, 0.0006))
 hetItems <- c(
   hetItem("bcg", "dat <- escalc(measure='RR', ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg); fit <- rma(yi, vi, data=dat, method='DL'); blup(fit)", bcg,
           counts = countsObj(dat.bcg$tpos, dat.bcg$tpos + dat.bcg$tneg, dat.bcg$cpos, dat.bcg$cpos + dat.bcg$cneg)),
@@ -54,7 +55,8 @@ hetItems <- c(
           means = obj(treatmentMean = num(dat.normand1999$m1i), treatmentSd = num(dat.normand1999$sd1i), treatmentUnits = num(dat.normand1999$n1i),
                       controlMean = num(dat.normand1999$m2i), controlSd = num(dat.normand1999$sd2i), controlUnits = num(dat.normand1999$n2i))),
   hetItem("tau2zero", "fit <- rma(yi = c(0.031, 0.012, 0.045, 0.020), vi = c(0.0004, 0.0002, 0.0009, 0.0003), method='DL'); blup(fit)  # Q < df: tau2 = 0, complete pooling", small),
-  hetItem("twoValues", "fit <- rma(yi = c(log(2.6), log(0.96)), vi = c(0.04, 0.0004), method='DL'); blup(fit)  # a small lucky segment and a large steady one", two)
+  hetItem("twoValues", "fit <- rma(yi = log(c(2.6, 0.96)), vi = c(0.04, 0.0004), method='DL'); blup(fit)  # opposite effects: +160 % (small) and -4 % (large)", two),
+  hetItem("luckySmall", "fit <- rma(yi = log(c(1.8, 1.2, 1.15)), vi = c(0.25, 0.0004, 0.0006), method='DL'); blup(fit)  # a tiny lucky +80 % segment and two large steady ones", lucky)
 )
 
 # ---- zero cells: escalc(measure = "RR") defaults add = 1/2, to = "only0", drop00 = FALSE,
