@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { binaryLogLift, compareBinary, compareMeans, logScaleLift, meanLogLift, metaFixed, metaRandomDL, sequentialCriticalValue } from '../../src/stats';
 import segments from './vectors/r-segments.json';
-import { expectRel } from './helpers';
+import { exactBinomialCoverage, expectRel } from './helpers';
 
 const Z95 = 1.959963984540054;
 
@@ -65,6 +65,20 @@ describe('log-scale lift: the properties the README relies on', () => {
       }),
       { numRuns: 300, seed: 16 },
     );
+  });
+
+  test.each([
+    [500, 0.002, 0.004],
+    [3000, 0.0005, 0.005],
+    [200, 0.01, 0.03],
+    [100, 0.98, 0.95],
+  ])('exact coverage of the lift at extreme rates (n = %i per arm, p_T = %f, p_C = %f) stays at about 95 % (at least 94.5 %; at low rates the Fieller interval is mostly unbounded)', (n, pT, pC) => {
+    const lift = pT / pC - 1;
+    const coverage = exactBinomialCoverage(n, pT, pC, (c, t) => {
+      const ci = binaryLogLift(c, t, Z95).ci!;
+      return ci[0] <= lift && lift <= ci[1];
+    });
+    expect(coverage).toBeGreaterThan(0.945);
   });
 
   test('one experiment pools to exactly its own interval (same y, v and critical value)', () => {

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
-import { compareBinary, newcombeDifference, newcombeStatistic, normalTwoSidedP, sequentialCriticalValue, sequentialPValue, wilsonInterval } from '../../src/stats';
+import {
+  compareBinary,
+  fixedHorizonTest,
+  newcombeDifference,
+  newcombeStatistic,
+  normalTwoSidedP,
+  proportionDifference,
+  sequentialCriticalValue,
+  sequentialPValue,
+  wilsonInterval,
+} from '../../src/stats';
 import vectors from './vectors/intervals.json';
-import { expectRel } from './helpers';
+import { exactBinomialCoverage, expectRel } from './helpers';
 
 /** |a − e| ≤ tol·max(|e|, 1e-3): relative, except for bounds at or near 0 (probability scale). */
 function close(actual: number | null | undefined, expected: number, tol: number, label: string): void {
@@ -52,6 +62,29 @@ describe("Newcombe's hybrid score interval vs statsmodels (vectors/intervals.jso
     // the Wald p-value and Newcombe's differ; both are finite here
     expect(wald.pValue).not.toBeNull();
     expect(score.pValue).toBeCloseTo(vectors.newcombe.find((x) => x.treatment.units === 3037 && x.treatment.conversions === 0)!.pValue, 12);
+  });
+
+  test.each([
+    [500, 0.002, 0.004],
+    [3000, 0.0005, 0.005],
+    [200, 0.01, 0.03],
+    [100, 0.98, 0.95],
+  ])('exact coverage at extreme rates (n = %i per arm, p_T = %f, p_C = %f): Newcombe keeps 95 %, Wald does not always', (n, pT, pC) => {
+    const z = 1.959963984540054;
+    const d = pT - pC;
+    const newcombe = exactBinomialCoverage(n, pT, pC, (c, t) => {
+      const ci = newcombeDifference(c, t, z).ci!;
+      return ci[0] <= d && d <= ci[1];
+    });
+    const wald = exactBinomialCoverage(n, pT, pC, (c, t) => {
+      const e = proportionDifference(c, t);
+      const ci = fixedHorizonTest(e.estimate!, e.se!, null, 0.05).ci;
+      return ci !== null && ci[0] <= d && d <= ci[1];
+    });
+    expect(newcombe).toBeGreaterThan(0.95);
+    expect(newcombe).toBeLessThan(0.9999);
+    expect(wald).toBeLessThan(newcombe);
+    if (n === 500) expect(wald).toBeLessThan(0.87); // 0.858: the zero-width intervals at x = 0
   });
 
   test('the test inverts the interval: significant exactly when the interval excludes 0, fixed and sequential', () => {
