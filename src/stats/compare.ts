@@ -11,6 +11,10 @@
  * Fixed analysis: critical value z_{1−α/2} or t_{1−α/2, df}. Sequential analysis: the
  * confidence-sequence critical value at N = n_C + n_T (sequential.ts).
  *
+ * Options choose the binary interval (`binaryInterval`: 'wald' or Newcombe's score interval,
+ * newcombe.ts) and the relative interval (`relativeInterval`: Fieller's or the log-scale one,
+ * loglift.ts); every interval of a comparison uses the same critical value.
+ *
  * Degenerate input (see types.ts) yields null fields plus `reason`; the rule of how much data
  * is enough to show or act on a result is the caller's.
  */
@@ -21,11 +25,14 @@ import {
   normalExpectedLoss,
   type ExpectedLoss,
 } from './bayes';
+import { normalTwoSidedP } from './distributions';
 import { fiellerLift, relativeLiftEstimate } from './fieller';
 import { fixedCriticalValue, fixedHorizonTest } from './fixed';
+import { binaryLogLift, meanLogLift, type LogScaleLift } from './loglift';
+import { newcombeDifference, newcombeStatistic } from './newcombe';
 import { proportionEstimate } from './proportions';
 import { ratioEstimate } from './ratio';
-import { DEFAULT_SEQUENTIAL_TUNING, sequentialCriticalValue, sequentialTest } from './sequential';
+import { DEFAULT_SEQUENTIAL_TUNING, sequentialCriticalValue, sequentialPValue, sequentialTest } from './sequential';
 import type { ArmEstimate, BinaryArm, CompareOptions, Comparison, Interval, MeanArm, RatioArm, TestResult } from './types';
 import { assertBinaryArm, assertMeanArm, assertOptions, assertRatioArm } from './validate';
 import { meanEstimate, welchDf } from './welch';
@@ -35,6 +42,14 @@ interface ArmInput extends ArmEstimate {
 }
 
 type Bayes = (diff: number, se: number) => { chance: number; loss: ExpectedLoss };
+
+interface Methods {
+  bayes: Bayes;
+  /** A score test replacing the Wald one: its signed statistic and its interval at critical value c. */
+  score?: () => { statistic: number; ci: (c: number) => Interval | null };
+  /** The log-scale relative lift at critical value c (arms with mean and SE defined). */
+  logLift: (c: number, control: { mean: number; se: number }, treatment: { mean: number; se: number }) => LogScaleLift;
+}
 
 const MIN_UNITS = 2;
 
@@ -56,7 +71,7 @@ function insufficient(c: ArmInput, t: ArmInput, reason: string): Comparison {
   };
 }
 
-function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: CompareOptions, bayes: Bayes): Comparison {
+function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: CompareOptions, methods: Methods): Comparison {
   assertOptions(opts);
   if (c.units < MIN_UNITS || t.units < MIN_UNITS) {
     return insufficient(c, t, `each arm needs at least ${MIN_UNITS} units (control ${c.units}, treatment ${t.units})`);
@@ -68,17 +83,28 @@ function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: Co
   const estimate = t.mean - c.mean;
   const se = Math.hypot(t.se, c.se);
   let test: TestResult;
-  if (opts.analysis === 'sequential') {
-    test = sequentialTest(estimate, se, c.units + t.units, opts.alpha, opts.plannedSampleSize ?? DEFAULT_SEQUENTIAL_TUNING);
+  const n = c.units + t.units;
+  const tuning = opts.plannedSampleSize ?? DEFAULT_SEQUENTIAL_TUNING;
+  if (methods.score) {
+    const score = methods.score();
+    const sequential = opts.analysis === 'sequential';
+    const criticalValue = sequential ? sequentialCriticalValue(n, opts.alpha, tuning) : fixedCriticalValue(opts.alpha);
+    const pValue = sequential ? sequentialPValue(score.statistic, n, opts.alpha, tuning) : normalTwoSidedP(score.statistic);
+    test = { statistic: score.statistic, pValue, df: null, criticalValue, ci: score.ci(criticalValue) };
+  } else if (opts.analysis === 'sequential') {
+    test = sequentialTest(estimate, se, n, opts.alpha, tuning);
   } else {
     const df = useWelchDf ? welchDf(t.se * t.se, t.units, c.se * c.se, c.units) : null;
     test = fixedHorizonTest(estimate, se, df, opts.alpha);
   }
-  const relative =
-    test.ci === null
-      ? { ...relativeLiftEstimate(c.mean, t.mean), ci: null, reason: test.reason }
-      : fiellerLift(c.mean, c.se * c.se, t.mean, t.se * t.se, test.criticalValue);
-  const bayesian = bayes(estimate, se);
+  let relative: Comparison['relative'];
+  if (test.ci === null) relative = { ...relativeLiftEstimate(c.mean, t.mean), ci: null, reason: test.reason };
+  else if (opts.relativeInterval === 'log') relative = logRelative(c.mean, t.mean, methods.logLift(test.criticalValue, { mean: c.mean, se: c.se }, { mean: t.mean, se: t.se }));
+  else relative = fiellerLift(c.mean, c.se * c.se, t.mean, t.se * t.se, test.criticalValue);
+  // Zero standard error with different values (types.ts): the test is undefined, and so is
+  // every probability statement built on the same (absent) noise.
+  const undefinedTest = test.reason !== undefined;
+  const bayesian = undefinedTest ? null : methods.bayes(estimate, se);
   const result: Comparison = {
     control: { units: c.units, mean: c.mean, se: c.se },
     treatment: { units: t.units, mean: t.mean, se: t.se },
@@ -88,8 +114,8 @@ function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: Co
     statistic: test.statistic,
     df: test.df,
     criticalValue: test.criticalValue,
-    chanceToBeatControl: bayesian.chance,
-    expectedLoss: bayesian.loss,
+    chanceToBeatControl: bayesian === null ? null : bayesian.chance,
+    expectedLoss: bayesian === null ? null : bayesian.loss,
   };
   if (test.reason !== undefined) result.reason = test.reason;
   return withinDoublePrecision(result);
@@ -135,14 +161,27 @@ function withinDoublePrecision(r: Comparison): Comparison {
   return out;
 }
 
-const normalBayes: Bayes = (diff, se) => ({
-  chance: normalChanceToBeatControl(diff, se),
-  loss: normalExpectedLoss(diff, se),
-});
+/**
+ * The relative block from a log-scale lift: the plain lift (m_T − m_C)/m_C as the estimate,
+ * unless ½ was added to zero cells, where the estimate is the interval's centre e^y − 1.
+ */
+function logRelative(meanC: number, meanT: number, l: LogScaleLift): Comparison['relative'] {
+  const point = l.corrected ? { estimate: l.estimate } : relativeLiftEstimate(meanC, meanT);
+  const reason = l.reason ?? point.reason;
+  return { estimate: point.estimate, ci: l.ci, ...(l.corrected ? { corrected: true } : {}), ...(reason ? { reason } : {}) };
+}
+
+/** Means and ratios: normal posterior; log-scale lift from each arm's mean and SE. */
+const meanMethods: Methods = {
+  bayes: (diff, se) => ({ chance: normalChanceToBeatControl(diff, se), loss: normalExpectedLoss(diff, se) }),
+  logLift: (c, control, treatment) => meanLogLift(control, treatment, c),
+};
 
 /**
- * Binary metric (conversion rate). Absolute: p_T − p_C with the unpooled SE, z test.
- * Bayesian: exact Beta(1 + x, 1 + n − x) posteriors.
+ * Binary metric (conversion rate). Absolute: p_T − p_C with the unpooled SE, z test; or, with
+ * `binaryInterval: 'newcombe'`, Newcombe's hybrid score interval and the test that inverts it
+ * (`statistic` is then the critical value at which the interval touches 0, `absolute.se` still
+ * the unpooled SE). Bayesian: exact Beta(1 + x, 1 + n − x) posteriors.
  */
 export function compareBinary(control: BinaryArm, treatment: BinaryArm, opts: CompareOptions): Comparison {
   assertBinaryArm(control, 'control');
@@ -155,7 +194,12 @@ export function compareBinary(control: BinaryArm, treatment: BinaryArm, opts: Co
     chance: binaryChanceToBeatControl(control, treatment),
     loss: binaryExpectedLoss(control, treatment),
   });
-  return buildComparison(arm(control), arm(treatment), false, opts, bayes);
+  const score =
+    opts.binaryInterval === 'newcombe'
+      ? () => ({ statistic: newcombeStatistic(control, treatment) as number, ci: (c: number) => newcombeDifference(control, treatment, c).ci })
+      : undefined;
+  const logLift = (c: number) => binaryLogLift(control, treatment, c);
+  return buildComparison(arm(control), arm(treatment), false, opts, { bayes, score, logLift });
 }
 
 /**
@@ -169,7 +213,7 @@ export function compareMeans(control: MeanArm, treatment: MeanArm, opts: Compare
     const e = meanEstimate(a);
     return { units: a.units, mean: e.mean, se: e.se, reason: a.units === 0 ? 'no units' : undefined };
   };
-  return buildComparison(arm(control), arm(treatment), true, opts, normalBayes);
+  return buildComparison(arm(control), arm(treatment), true, opts, meanMethods);
 }
 
 /** Ratio metric Σnum/Σden with delta-method standard errors and a z test. */
@@ -180,7 +224,7 @@ export function compareRatio(control: RatioArm, treatment: RatioArm, opts: Compa
     const e = ratioEstimate(a);
     return { units: a.units, mean: e.ratio, se: e.se, reason: e.reason };
   };
-  return buildComparison(arm(control), arm(treatment), false, opts, normalBayes);
+  return buildComparison(arm(control), arm(treatment), false, opts, meanMethods);
 }
 
 /**

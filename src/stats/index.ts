@@ -20,9 +20,11 @@ export {
 } from './distributions';
 export { sampleVariance, sampleCovariance } from './moments';
 export { proportionEstimate, proportionDifference, type ProportionEstimate } from './proportions';
+export { wilsonInterval, newcombeDifference, newcombeStatistic, type NewcombeDifference } from './newcombe';
 export { meanEstimate, meanDifference, welchDf, type MeanEstimate } from './welch';
 export { ratioEstimate, ratioDifference, type RatioEstimate } from './ratio';
 export { fiellerLift, relativeLiftEstimate, type RelativeLift } from './fieller';
+export { logScaleLift, binaryLogLift, meanLogLift, type LogScaleLift } from './loglift';
 export { fixedCriticalValue, fixedHorizonTest } from './fixed';
 export {
   DEFAULT_SEQUENTIAL_TUNING,
@@ -30,6 +32,8 @@ export {
   sequentialCriticalValue,
   sequentialPValue,
   sequentialTest,
+  pairPlannedSampleSize,
+  type PairTuning,
 } from './sequential';
 export {
   betaPosterior,
@@ -45,6 +49,30 @@ export {
 export { compareBinary, compareMeans, compareRatio, comparisonCriticalValue } from './compare';
 export { sampleRatioMismatch, type SrmResult } from './srm';
 export { holm, benjaminiHochberg } from './corrections';
-export { powerBinary, powerMeans, powerRatio, unitsPerArmFor, type PowerOptions, type PowerResult } from './power';
+export {
+  powerBinary,
+  powerMeans,
+  powerRatio,
+  unitsPerArmFor,
+  unitsPerArmForLift,
+  powerAdvice,
+  type PowerOptions,
+  type PowerResult,
+  type PowerBaseline,
+  type PowerAdvice,
+  type PowerAdviceInput,
+  type MetricDirection,
+} from './power';
 export { factorialEffects, type Factor, type FactorialCell, type FactorialEffect, type FactorialResult } from './factorial';
-export { logRatioEffect, metaFixed, metaRandomDL, type EffectSize, type MetaResult } from './meta';
+export {
+  logRatioEffect,
+  logRiskRatio,
+  heterogeneity,
+  metaFixed,
+  metaRandomDL,
+  type EffectSize,
+  type LogRiskRatio,
+  type Heterogeneity,
+  type MetaResult,
+} from './meta';
+export { empiricalBayesDL, type EmpiricalBayes, type ShrunkEstimate, type ShrinkOptions } from './shrinkage';

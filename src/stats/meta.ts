@@ -14,10 +14,19 @@
  *  - DerSimonian & Laird (1986, Control. Clin. Trials 7:177): τ² = max(0, (Q − df)/C),
  *    C = Σw − Σw²/Σw; random-effects weights 1/(vi + τ²) (rma(yi, vi, method = "DL")).
  * Intervals and p-values use the normal distribution (metafor's default test = "z").
+ *
+ * Effect sizes for binary metrics: `logRiskRatio` is metafor::escalc(measure = "RR") with its
+ * defaults (add = 1/2, to = "only0", drop00 = FALSE): an experiment with a zero cell (an arm
+ * with no conversions, or with every unit converting) is kept, with ½ added to each of its four
+ * cells, instead of being dropped for ln 0 (Sweeting, Sutton & Lambert 2004, "What to add to
+ * nothing?", Stat. Med. 23:1351; the Cochrane Handbook's default, §10.4.4.2).
+ *
+ * Heterogeneity over the values of one segment attribute is the same computation with one
+ * effect per value: `heterogeneity` (Q, its χ² p-value, I², τ²_DL) and `metaRandomDL`.
  */
 import { chiSquareSf, normalQuantile, normalTwoSidedP } from './distributions';
-import type { Interval } from './types';
-import { assertAlpha, assertFinite } from './validate';
+import type { BinaryArm, Interval } from './types';
+import { assertAlpha, assertBinaryArm, assertFinite } from './validate';
 
 export interface EffectSize {
   /** Effect on the log scale, ln(m_T/m_C). */
@@ -69,8 +78,83 @@ export function logRatioEffect(
   return { yi, vi };
 }
 
-function validate(effects: EffectSize[], alpha: number): void {
-  assertAlpha(alpha);
+/** A binary comparison's log risk ratio as metafor::escalc computes it. */
+export interface LogRiskRatio extends EffectSize {
+  /** True when ½ was added to every cell because one cell was 0 (escalc's to = "only0"). */
+  corrected: boolean;
+}
+
+/**
+ * Log risk ratio of treatment vs control, metafor::escalc(measure = "RR", ai = x_T,
+ * n1i = n_T, ci = x_C, n2i = n_C) with its defaults add = 1/2, to = "only0":
+ *
+ *   if any of x_T, n_T − x_T, x_C, n_C − x_C is 0, add ½ to all four (so n grows by 1);
+ *   yi = ln(x_T/n_T) − ln(x_C/n_C),   vi = 1/x_T − 1/n_T + 1/x_C − 1/n_C.
+ *
+ * Without a zero cell this equals `logRatioEffect` on the binomial standard errors (Katz et al.
+ * 1978, Biometrics 34:469). Both arms at 0 % (or both at 100 %) are kept, as escalc's default
+ * drop00 = FALSE does: yi ≈ ln((n_C + 1)/(n_T + 1)), with a large vi that gives it little weight.
+ * An arm with no units has no rate at all: null with a reason (escalc would invent ½/1).
+ */
+export function logRiskRatio(control: BinaryArm, treatment: BinaryArm, add = 0.5): LogRiskRatio | { yi: null; vi: null; corrected: false; reason: string } {
+  assertBinaryArm(control, 'control');
+  assertBinaryArm(treatment, 'treatment');
+  assertFinite(add, 'add');
+  if (!(add > 0)) throw new RangeError(`add must be > 0, got ${add}`);
+  if (control.units === 0 || treatment.units === 0) {
+    return { yi: null, vi: null, corrected: false, reason: 'an arm has no units: no risk ratio' };
+  }
+  let ai = treatment.conversions;
+  let bi = treatment.units - treatment.conversions;
+  let ci = control.conversions;
+  let di = control.units - control.conversions;
+  const corrected = ai === 0 || bi === 0 || ci === 0 || di === 0;
+  if (corrected) {
+    ai += add;
+    bi += add;
+    ci += add;
+    di += add;
+  }
+  const n1 = ai + bi;
+  const n2 = ci + di;
+  // 1/a − 1/n = b/(a·n): no cancellation when a is close to n.
+  return { yi: Math.log(ai / n1) - Math.log(ci / n2), vi: bi / (ai * n1) + di / (ci * n2), corrected };
+}
+
+/** Cochran's Q test of homogeneity and the between-effect variance, for k effects. */
+export interface Heterogeneity {
+  k: number;
+  /** Cochran's Q = Σ w_i (y_i − μ̂_FE)², w_i = 1/v_i. */
+  q: number;
+  /** k − 1. */
+  df: number;
+  /** P(χ²_df > Q); null when k = 1 (nothing to compare), with `reason`. */
+  pValue: number | null;
+  /** I² = max(0, (Q − df)/Q), a fraction in [0, 1]: the share of the spread beyond chance. */
+  i2: number;
+  /** DerSimonian–Laird τ² = max(0, (Q − df)/C), C = Σw − Σw²/Σw: the variance of the true effects. */
+  tau2: number;
+  reason?: string;
+}
+
+/**
+ * Do these effects differ by more than their sampling error says? Cochran's Q with its χ²
+ * p-value (k − 1 df), I² and τ² (DL): metafor rma(yi, vi, method = "DL") fields QE, QEp, I2/100,
+ * tau2. Used over the values of one segment attribute (one effect per value, e.g. ln of the
+ * ratio treatment/control in new and in returning customers). Q's χ² reference is a
+ * fixed-horizon test: under repeated looks it is not always-valid.
+ */
+export function heterogeneity(effects: EffectSize[]): Heterogeneity {
+  assertEffects(effects);
+  const { q, df, c } = cochran(effects);
+  const tau2 = c > 0 ? Math.max(0, (q - df) / c) : 0;
+  const i2 = q > 0 ? Math.max(0, (q - df) / q) : 0;
+  if (df === 0) return { k: 1, q, df, pValue: null, i2, tau2, reason: 'one effect: nothing to compare it with' };
+  return { k: effects.length, q, df, pValue: chiSquareSf(q, df), i2, tau2 };
+}
+
+/** Throws a RangeError unless there is at least one effect, each with finite yi and vi > 0. */
+export function assertEffects(effects: EffectSize[]): void {
   if (effects.length < 1) throw new RangeError('meta-analysis needs at least one effect');
   effects.forEach((e, i) => {
     assertFinite(e.yi, `effects[${i}].yi`);
@@ -80,7 +164,7 @@ function validate(effects: EffectSize[], alpha: number): void {
 }
 
 /** Cochran's Q of the inverse-variance (fixed-effect) fit, and DerSimonian–Laird's C. */
-function heterogeneity(effects: EffectSize[]): { q: number; df: number; c: number } {
+function cochran(effects: EffectSize[]): { q: number; df: number; c: number } {
   const w = effects.map((e) => 1 / e.vi);
   const sw = w.reduce((a, b) => a + b, 0);
   const mu = effects.reduce((a, e, i) => a + w[i] * e.yi, 0) / sw;
@@ -97,7 +181,7 @@ function pool(effects: EffectSize[], tau2: number, method: 'FE' | 'DL', alpha: n
   const crit = -normalQuantile(alpha / 2);
   const ci: Interval = [estimate - crit * se, estimate + crit * se];
   const z = estimate / se;
-  const { q, df } = heterogeneity(effects);
+  const { q, df } = cochran(effects);
   return {
     method,
     k: effects.length,
@@ -118,14 +202,14 @@ function pool(effects: EffectSize[], tau2: number, method: 'FE' | 'DL', alpha: n
 
 /** Fixed-effect (inverse-variance) pooled estimate: metafor rma(yi, vi, method = "FE"). */
 export function metaFixed(effects: EffectSize[], alpha = 0.05): MetaResult {
-  validate(effects, alpha);
+  assertAlpha(alpha);
+  assertEffects(effects);
   return pool(effects, 0, 'FE', alpha);
 }
 
 /** DerSimonian–Laird random-effects pooled estimate: metafor rma(yi, vi, method = "DL"). */
 export function metaRandomDL(effects: EffectSize[], alpha = 0.05): MetaResult {
-  validate(effects, alpha);
-  const { q, df, c } = heterogeneity(effects);
-  const tau2 = c > 0 ? Math.max(0, (q - df) / c) : 0;
-  return pool(effects, tau2, 'DL', alpha);
+  assertAlpha(alpha);
+  assertEffects(effects);
+  return pool(effects, heterogeneity(effects).tau2, 'DL', alpha);
 }

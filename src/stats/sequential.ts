@@ -74,3 +74,41 @@ export function sequentialTest(
   const ci: Interval = [estimate - half, estimate + half];
   return { statistic: z, pValue: sequentialPValue(z, n, alpha, tuning), df: null, criticalValue, ci };
 }
+
+/** The tuning sample size N* one pair of arms uses, and where it came from. */
+export interface PairTuning {
+  /** N* of this pair's confidence sequence: the planned total times the pair's share (≥ 2, rounded). */
+  plannedSampleSize: number;
+  /** The experiment's planned total that was split: the explicit plan or the default. */
+  total: number;
+  source: 'planned' | 'default';
+  /** (w_control + w_treatment)/Σw: the share of the traffic the pair's two arms receive. */
+  share: number;
+}
+
+/**
+ * N* for one comparison of a multi-arm experiment, by one rule whether the planned total is
+ * explicit or the default: N*_pair = max(2, round(N*_total · (w_C + w_T)/Σw)).
+ *
+ * A pair's confidence sequence runs over N = n_C + n_T, the units of ITS two arms, so its N*
+ * must count the same units: with three equal arms and a plan of 9,000 units in all, each pair
+ * expects 6,000 of them. (With two arms the share is 1 and N*_pair = N*_total.) Effects that
+ * run over every arm (factorial main effects, N = all units) use the whole total instead.
+ * `planned` null or undefined means the experiment set no plan: DEFAULT_SEQUENTIAL_TUNING.
+ */
+export function pairPlannedSampleSize(
+  planned: number | null | undefined,
+  weights: { control: number; treatment: number; total: number },
+): PairTuning {
+  const explicit = planned !== null && planned !== undefined;
+  if (explicit && !(Number.isFinite(planned) && planned > 0)) throw new RangeError(`planned sample size must be > 0, got ${planned}`);
+  const { control, treatment, total: sum } = weights;
+  for (const [name, w] of [['weights.control', control], ['weights.treatment', treatment], ['weights.total', sum]] as const) {
+    if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`${name} must be a finite number >= 0, got ${w}`);
+  }
+  if (!(sum > 0)) throw new RangeError('weights.total must be > 0');
+  if (control + treatment > sum * (1 + 1e-12)) throw new RangeError('the pair\'s weights exceed the total weight');
+  const total = explicit ? planned : DEFAULT_SEQUENTIAL_TUNING;
+  const share = Math.min(1, (control + treatment) / sum);
+  return { plannedSampleSize: Math.max(2, Math.round(total * share)), total, source: explicit ? 'planned' : 'default', share };
+}

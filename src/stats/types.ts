@@ -11,6 +11,16 @@
  *   the affected fields are `null` and a human-readable `reason` says why.
  * - The minimum amount of data needed before a result is *shown* or *acted on* is a product
  *   decision made by the caller, not here: these functions answer for any n ≥ 2 per arm.
+ * - Zero standard error (both arms constant, e.g. every unit 2 vs every unit 3, or 0/10 vs
+ *   10/10 under the Wald interval): with equal values there is nothing to test (statistic 0,
+ *   p = 1, interval [0, 0], chance to beat ½, losses 0). With different values the normal model
+ *   has no noise to measure the difference against, so every inferential quantity (statistic,
+ *   p-value, absolute and relative intervals, chance to beat control, expected loss) is null
+ *   with one reason, rather than a fabricated p = 0 or certainty; the estimates stay, and so
+ *   does `criticalValue`, which depends only on α, N and N* (it is the bar the data would have
+ *   to clear). The sample size for a zero-variance baseline is null too (power.ts). Binary
+ *   metrics compared with `binaryInterval: 'newcombe'` have no such case: score intervals and
+ *   Beta posteriors are defined at rates 0 and 1.
  */
 
 /** A closed interval [lower, upper]. */
@@ -58,6 +68,18 @@ export interface CompareOptions {
    * comparison together) used to tune the confidence sequence; defaults to 10,000.
    */
   plannedSampleSize?: number;
+  /**
+   * Binary metrics: the absolute interval and its test. 'wald' (default): the unpooled Wald
+   * interval and z test (proportions.ts), zero width at rates 0 and 1. 'newcombe': Newcombe's
+   * hybrid score interval and the test that inverts it (newcombe.ts).
+   */
+  binaryInterval?: 'wald' | 'newcombe';
+  /**
+   * The relative lift's interval. 'fieller' (default): Fieller's (fieller.ts), which agrees with
+   * the absolute test but can leave [−100 %, ∞). 'log': the log-scale delta-method interval
+   * (loglift.ts), within (−100 %, ∞), with escalc's ½ correction for binary zero cells.
+   */
+  relativeInterval?: 'fieller' | 'log';
 }
 
 /** Per-arm estimate as used by a comparison. */
@@ -86,6 +108,8 @@ export interface Comparison {
   relative: {
     estimate: number | null;
     ci: Interval | null;
+    /** Log-scale interval of a binary comparison with a zero cell: ½ was added to every cell. */
+    corrected?: boolean;
     reason?: string;
   };
   /** Two-sided p-value (always-valid p-value under sequential analysis). */

@@ -56,6 +56,12 @@ export function assertOptions(opts: CompareOptions): void {
   if (opts.analysis !== 'fixed' && opts.analysis !== 'sequential') {
     throw new RangeError(`analysis must be 'fixed' or 'sequential', got ${String(opts.analysis)}`);
   }
+  if (opts.binaryInterval !== undefined && opts.binaryInterval !== 'wald' && opts.binaryInterval !== 'newcombe') {
+    throw new RangeError(`binaryInterval must be 'wald' or 'newcombe', got ${String(opts.binaryInterval)}`);
+  }
+  if (opts.relativeInterval !== undefined && opts.relativeInterval !== 'fieller' && opts.relativeInterval !== 'log') {
+    throw new RangeError(`relativeInterval must be 'fieller' or 'log', got ${String(opts.relativeInterval)}`);
+  }
   if (opts.plannedSampleSize !== undefined) {
     assertFinite(opts.plannedSampleSize, 'plannedSampleSize');
     if (opts.plannedSampleSize <= 0) {

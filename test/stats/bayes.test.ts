@@ -50,24 +50,6 @@ describe('binary chance to beat control: exact, vs mpmath closed form / SciPy qu
     }
   });
 
-  test('fast for n = 1e8 per arm (< 5 ms per chance + losses after warm-up)', () => {
-    const c = { units: 100_000_000, conversions: 10_000_000 };
-    const t = { units: 100_000_000, conversions: 10_004_000 };
-    for (let i = 0; i < 20; i++) {
-      // warm-up: let the JIT compile the hot loops first
-      binaryChanceToBeatControl(c, { ...t, conversions: t.conversions - i });
-      binaryExpectedLoss(c, { ...t, conversions: t.conversions - i });
-    }
-    const reps = 10;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) {
-      binaryChanceToBeatControl(c, { ...t, conversions: t.conversions + i });
-      binaryExpectedLoss(c, { ...t, conversions: t.conversions + i });
-    }
-    const ms = Number(process.hrtime.bigint() - start) / 1e6 / reps;
-    expect(ms).toBeLessThan(5);
-  });
-
   test('results are probabilities / non-negative and never NaN at the extremes', () => {
     const arms = [
       { units: 2, conversions: 0 },

@@ -56,14 +56,31 @@ describe('extremes: n = 2 and n = 1e8 per arm, rates 0 and 1, zero variance, ide
     const ones = compareBinary({ units: 1000, conversions: 1000 }, { units: 1000, conversions: 1000 }, fixed);
     checkShape(ones);
     expect(ones).toMatchObject({ pValue: 1, absolute: { estimate: 0, ci: [0, 0] }, relative: { estimate: 0, ci: [0, 0] } });
-    // 0% vs 100%: the Wald test is undefined (SE = 0) — null with a reason, not a fake p = 0
+    // 0% vs 100%: the Wald test is undefined (SE = 0) — null with a reason, not a fake p = 0,
+    // and so is every probability statement (types.ts); the critical value stays (α and N only)
     const split = compareBinary({ units: 10, conversions: 0 }, { units: 10, conversions: 10 }, fixed);
     checkShape(split);
-    expect(split.pValue).toBeNull();
-    expect(split.absolute.ci).toBeNull();
-    expect(split.absolute.estimate).toBe(1);
+    expect(split).toMatchObject({ pValue: null, statistic: null, chanceToBeatControl: null, expectedLoss: null, absolute: { estimate: 1, ci: null }, relative: { ci: null } });
     expect(split.reason).toMatch(/zero standard error/);
-    expect(split.chanceToBeatControl).toBeGreaterThan(0.999);
+    expect(split.criticalValue).toBeCloseTo(1.959963984540054, 14);
+    // with Newcombe's score interval the same data have no degenerate case: all defined
+    for (const opts of [fixed, sequential]) {
+      const score = compareBinary({ units: 10, conversions: 0 }, { units: 10, conversions: 10 }, { ...opts, binaryInterval: 'newcombe', relativeInterval: 'log' });
+      checkShape(score);
+      expect(score.reason).toBeUndefined();
+      expect(score.absolute.ci![1]).toBe(1);
+      expect(score.pValue).toBeGreaterThan(0);
+      // significant exactly when the interval excludes 0 (fixed: 0.61 to 1, Newcombe's example (h);
+      // sequential at N = 20: the confidence sequence is still far too wide)
+      expect(score.pValue! < 0.05).toBe(score.absolute.ci![0] > 0);
+      expect(score.absolute.ci![0] > 0).toBe(opts === fixed);
+      expect(score.chanceToBeatControl).toBeGreaterThan(0.999);
+      // control rate 0: the plain lift is undefined; the log-scale one adds ½ to each cell
+      // (escalc): (10.5/11)/(0.5/11) − 1 = +2,000 %, with an interval that says how little that means
+      expect(score.relative.corrected).toBe(true);
+      expect(score.relative.estimate).toBeCloseTo(20, 12);
+      expect(score.relative.ci![0] > 0).toBe(opts === fixed);
+    }
   });
   test('means: zero variance, all-zero revenue, identical arms', () => {
     const zero = { units: 500, sum: 0, sumSquares: 0 };
@@ -78,12 +95,18 @@ describe('extremes: n = 2 and n = 1e8 per arm, rates 0 and 1, zero variance, ide
     const sameConst = compareMeans(constant(1.1, 10), constant(1.1, 10), fixed);
     checkShape(sameConst);
     expect(sameConst.pValue).toBe(1);
-    const diffConst = compareMeans(constant(2, 10), constant(3, 10), fixed);
-    checkShape(diffConst);
-    expect(diffConst.pValue).toBeNull();
-    expect(diffConst.relative.estimate).toBeCloseTo(0.5, 14);
-    expect(diffConst.chanceToBeatControl).toBe(1);
-    expect(diffConst.expectedLoss).toEqual({ treatment: 0, control: 1 });
+    // both arms constant and different: estimates stay, every inferential quantity is null with
+    // one reason, the critical value stays (it depends on α and N only); same under sequential
+    for (const opts of [fixed, sequential, { ...fixed, relativeInterval: 'log' as const }]) {
+      const diffConst = compareMeans(constant(2, 10), constant(3, 10), opts);
+      checkShape(diffConst);
+      expect(diffConst).toMatchObject({ pValue: null, statistic: null, chanceToBeatControl: null, expectedLoss: null, absolute: { estimate: 1, se: 0, ci: null } });
+      expect(diffConst.relative.estimate).toBeCloseTo(0.5, 14);
+      expect(diffConst.relative.ci).toBeNull();
+      expect(diffConst.reason).toMatch(/zero standard error/);
+      expect(diffConst.relative.reason).toMatch(/zero standard error/);
+      expect(diffConst.criticalValue).toBeGreaterThan(1.9);
+    }
 
     const arm = { units: 1000, sum: 2500, sumSquares: 15000 };
     for (const opts of [fixed, sequential]) {

@@ -80,3 +80,36 @@ export function expectNoNonFinite(value: unknown, path = 'result'): void {
     for (const [k, v] of Object.entries(value)) expectNoNonFinite(v, `${path}.${k}`);
   }
 }
+
+/**
+ * Exact coverage of an interval procedure for two binomial arms of n units at true rates pT and
+ * pC: Σ P(x_T)·P(x_C)·[the interval from (x_T, x_C) covers the truth], enumerating every outcome
+ * with probability above 1e-15 (no simulation noise). `covers` gets control and treatment arms.
+ */
+export function exactBinomialCoverage(
+  n: number,
+  pT: number,
+  pC: number,
+  covers: (control: { units: number; conversions: number }, treatment: { units: number; conversions: number }) => boolean,
+): number {
+  const pmf = (p: number): number[] => {
+    const out: number[] = [];
+    let lp = n * Math.log1p(-p);
+    for (let x = 0; x <= n; x++) {
+      out.push(Math.exp(lp));
+      lp += Math.log((n - x) / (x + 1)) + Math.log(p) - Math.log1p(-p);
+    }
+    return out;
+  };
+  const fT = pmf(pT);
+  const fC = pmf(pC);
+  let covered = 0;
+  for (let xt = 0; xt <= n; xt++) {
+    for (let xc = 0; xc <= n; xc++) {
+      const w = fT[xt] * fC[xc];
+      if (w < 1e-15) continue;
+      if (covers({ units: n, conversions: xc }, { units: n, conversions: xt })) covered += w;
+    }
+  }
+  return covered;
+}

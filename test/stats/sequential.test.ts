@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import {
+  DEFAULT_SEQUENTIAL_TUNING,
   compareMeans,
   fixedCriticalValue,
+  pairPlannedSampleSize,
   sequentialCriticalValue,
   sequentialPValue,
   sequentialRho,
@@ -89,5 +91,34 @@ describe('sequential interval is always wider than the fixed one at the same N',
       expect(seq.criticalValue).toBeGreaterThan(fixed.criticalValue as number);
       expect(seq.df).toBeNull();
     }
+  });
+});
+
+describe('N* per pair of arms: one rule for the default and an explicit plan (pairPlannedSampleSize)', () => {
+  const equal3 = { control: 1, treatment: 1, total: 3 };
+  test('three equal arms: the default 10,000 is split exactly as an explicit 10,000 is', () => {
+    const byDefault = pairPlannedSampleSize(null, equal3);
+    const explicit = pairPlannedSampleSize(10_000, equal3);
+    expect(byDefault).toEqual({ plannedSampleSize: 6667, total: 10_000, source: 'default', share: 2 / 3 });
+    expect(explicit).toEqual({ ...byDefault, source: 'planned' });
+    expect(pairPlannedSampleSize(undefined, equal3)).toEqual(byDefault);
+  });
+  test('two arms: the pair is the whole experiment', () => {
+    expect(pairPlannedSampleSize(null, { control: 50, treatment: 50, total: 100 }).plannedSampleSize).toBe(DEFAULT_SEQUENTIAL_TUNING);
+    expect(pairPlannedSampleSize(24_000, { control: 1, treatment: 1, total: 2 }).plannedSampleSize).toBe(24_000);
+  });
+  test('unequal weights, rounding and the floor of 2', () => {
+    // 20/50/30 split of 9,000: control+B = 70 % → 6,300; control+C = 50 % → 4,500
+    expect(pairPlannedSampleSize(9000, { control: 20, treatment: 50, total: 100 }).plannedSampleSize).toBe(6300);
+    expect(pairPlannedSampleSize(9000, { control: 20, treatment: 30, total: 100 }).plannedSampleSize).toBe(4500);
+    expect(pairPlannedSampleSize(1001, equal3).plannedSampleSize).toBe(667);
+    expect(pairPlannedSampleSize(3, { control: 0, treatment: 1, total: 10 }).plannedSampleSize).toBe(2);
+  });
+  test('invalid input throws', () => {
+    expect(() => pairPlannedSampleSize(0, equal3)).toThrow(RangeError);
+    expect(() => pairPlannedSampleSize(NaN, equal3)).toThrow(RangeError);
+    expect(() => pairPlannedSampleSize(100, { control: 2, treatment: 2, total: 3 })).toThrow(RangeError);
+    expect(() => pairPlannedSampleSize(100, { control: 1, treatment: 1, total: 0 })).toThrow(RangeError);
+    expect(() => pairPlannedSampleSize(100, { control: -1, treatment: 1, total: 3 })).toThrow(RangeError);
   });
 });
