@@ -19,6 +19,7 @@ export {
   betaSf,
 } from './distributions';
 export { sampleVariance, sampleCovariance } from './moments';
+export { binaryArmProblem, meanArmProblem, ratioArmProblem } from './validate';
 export { proportionEstimate, proportionDifference, type ProportionEstimate } from './proportions';
 export { wilsonInterval, newcombeDifference, newcombeStatistic, type NewcombeDifference } from './newcombe';
 export { meanEstimate, meanDifference, welchDf, type MeanEstimate } from './welch';
