@@ -1051,11 +1051,13 @@ export interface components {
             factors: string[];
             levels: string[];
             baselines: string[];
-            estimate: number;
-            se: number;
+            /** @description Null (with `reason`) when a cell has no estimate yet: every effect is a contrast of all cells. */
+            estimate: number | null;
+            se: number | null;
             ci: components["schemas"]["Interval"] | null;
             statistic?: number | null;
             pValue: number | null;
+            /** @description Set when a figure is null: why (a cell without an estimate, a cell below the minimum data, zero standard error). */
             reason?: string;
         };
         Power: {
