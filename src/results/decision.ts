@@ -3,7 +3,8 @@ import type { Experiment } from '../experiments/model';
 import type { Results } from './compute';
 
 /**
- * The rollout decision CI gates on, from an experiment's results. Pure. In order:
+ * The rollout decision CI gates on, from an experiment's results. Pure. The first rule that
+ * applies decides:
  *  - invalid: no exposures, a sample ratio mismatch, or the decided metric below the
  *    minimum data rule: the data cannot carry a decision;
  *  - rollback: any arm significantly worse on the decided metric, or significantly harming a
@@ -18,6 +19,7 @@ export type Decision = components['schemas']['Decision'];
 type DecisionComparison = components['schemas']['DecisionComparison'];
 type MetricResults = Results['metrics'][number];
 type ComparisonResult = MetricResults['overall']['comparisons'][number];
+type Verdict = Decision['decision'];
 
 export const DEFAULT_MIN_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -44,6 +46,12 @@ export function liftText(c: Pick<ComparisonResult, 'relative'>, alpha: number): 
   return `${pct(c.relative.estimate)}${ci ? ` (${Math.round((1 - alpha) * 100)} % interval ${pct(ci[0])} to ${pct(ci[1])})` : ''}`;
 }
 
+export function daysRunning(e: Pick<Experiment, 'startedAt' | 'completedAt'>, now: Date): number {
+  if (!e.startedAt) return 0;
+  const end = e.completedAt ? new Date(e.completedAt) : now;
+  return Math.max(0, (end.getTime() - new Date(e.startedAt).getTime()) / DAY_MS);
+}
+
 function summary(m: MetricResults, c: ComparisonResult): DecisionComparison {
   return {
     metric: m.key,
@@ -62,42 +70,45 @@ function summary(m: MetricResults, c: ComparisonResult): DecisionComparison {
   };
 }
 
-export function daysRunning(e: Pick<Experiment, 'startedAt' | 'completedAt'>, now: Date): number {
-  if (!e.startedAt) return 0;
-  const end = e.completedAt ? new Date(e.completedAt) : now;
-  return Math.max(0, (end.getTime() - new Date(e.startedAt).getTime()) / DAY_MS);
+/** What every rule reads: the decided metric, its guardrails, the calendar and the options. */
+interface Case {
+  e: Experiment;
+  results: Results;
+  metric: MetricResults;
+  guardrails: MetricResults[];
+  arms: ComparisonResult[];
+  days: number;
+  minDays: number;
+  minLift: number | null;
 }
 
-export function decide(e: Experiment, results: Results, options: DecisionOptions = {}): Decision {
-  const now = options.now ?? new Date();
-  const minDays = options.minDays ?? DEFAULT_MIN_DAYS;
-  const minLift = options.minLift ?? null;
-  const metric = results.metrics.find((m) => m.key === (options.metric ?? e.metrics.find((x) => x.role === 'primary')!.key))!;
-  const guardrailMetrics = results.metrics.filter((m) => m.role === 'guardrail' && m.key !== metric.key);
-  const days = daysRunning(e, now);
-  const arms = metric.overall.comparisons;
-  const base = {
-    experiment: e.key,
-    metric: metric.key,
-    primary: arms.map((c) => summary(metric, c)),
-    guardrails: guardrailMetrics.flatMap((g) => g.overall.comparisons.map((c) => summary(g, c))),
-    srm: results.srm,
-    power: metric.power,
-    analysis: results.analysis,
-    alpha: results.alpha,
-    minLift,
-    minDays,
-    daysRunning: Math.round(days * 100) / 100,
-    checkedAt: now.toISOString(),
-  };
-  const answer = (decision: Decision['decision'], reasons: string[], variant: string | null = null): Decision => ({ ...base, decision, reasons, variant });
-  const level = `${Math.round((1 - results.alpha) * 100)} %`;
-  const lift = (c: ComparisonResult) => liftText(c, results.alpha);
-  const analysis = `${results.analysis} analysis, alpha ${results.alpha}`;
+/** A ruling: the decision, its reasons, and the arm it is about. */
+type Ruling = { decision: Verdict; reasons: string[]; variant: string | null };
 
+const ruling = (decision: Verdict, reasons: string[], variant: string | null = null): Ruling => ({ decision, reasons, variant });
+const lift = (k: Case, c: ComparisonResult) => liftText(c, k.results.alpha);
+const analysisText = (k: Case) => `${k.results.analysis} analysis, alpha ${k.results.alpha}`;
+const moreUnitsText = (more: number, mde: number) => `Roughly ${more.toLocaleString('en')} more units per arm are needed to detect a ${pct(mde, 0)} lift`;
+
+function metricResults(results: Results, key: string): MetricResults {
+  const m = results.metrics.find((x) => x.key === key);
+  if (!m) throw new Error(`the results of "${results.experiment}" have no metric "${key}"`);
+  return m;
+}
+
+function decidedMetric(e: Experiment, options: DecisionOptions): string {
+  if (options.metric) return options.metric;
+  const primary = e.metrics.find((m) => m.role === 'primary');
+  if (!primary) throw new Error(`experiment "${e.key}" has no primary metric`); // validateDefinition requires one
+  return primary.key;
+}
+
+/** Invalid: no exposures, a sample ratio mismatch, or an arm below the minimum data rule. */
+function invalid(k: Case): Ruling | null {
+  const { e, results, metric } = k;
   const units = results.srm.observed.reduce((a, o) => a + o.units, 0);
   if (units === 0) {
-    return answer('invalid', [
+    return ruling('invalid', [
       e.status === 'draft'
         ? `"${e.key}" has not started: start it and send exposures before deciding.`
         : `No exposures recorded for "${e.key}" yet: check that the storefront calls /v1/assign (or sends exposure events) for it.`,
@@ -105,91 +116,52 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
   }
   if (results.srm.mismatch) {
     const split = results.srm.observed.map((o) => `${o.variant} ${o.units} (expected ${(o.expectedShare * 100).toFixed(0)} %)`).join(', ');
-    return answer('invalid', [
+    return ruling('invalid', [
       `Sample ratio mismatch: units per variant are ${split}, ${pValueText(results.srm.pValue)}. Assignment or tracking is broken; fix it before trusting any result.`,
     ]);
   }
-  const short = arms.filter((c) => !c.enoughData);
-  if (short.length > 0) {
-    const more = metric.power.moreUnitsPerArm;
-    return answer('invalid', [
-      `Not enough data on ${metric.key} yet: ${results.minimumData.rule}.` +
-        ` Now ${results.srm.observed.map((o) => `${o.variant} ${o.units} units`).join(', ')}.` +
-        (more ? ` Roughly ${more.toLocaleString('en')} more units per arm are needed to detect a ${pct(metric.power.mde, 0)} lift.` : ''),
-    ]);
-  }
-
-  const harmsFor = (variant: string) =>
-    guardrailMetrics.flatMap((g) => g.overall.comparisons.filter((c) => c.variant === variant && c.significant && c.better === false).map((c) => ({ g, c })));
-  const harmText = ({ g, c }: { g: MetricResults; c: ComparisonResult }) =>
-    `Guardrail ${g.key} moved the wrong way for ${c.variant}: ${lift(c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${g.key} should ${g.direction}.`;
-  const moved = metric.direction === 'increase' ? 'raised' : 'lowered';
-  const winners = arms
-    .filter((c) => c.significant && c.better === true)
-    .sort((a, b) => Math.abs(b.relative.estimate ?? 0) - Math.abs(a.relative.estimate ?? 0));
-
-  // Rollback comes before ship: a significant harm anywhere (the decided metric worse, or a
-  // guardrail hurt, by any arm) is a reason not to roll out, whatever another arm or the
-  // calendar says. The same data never turns from rollback into ship as days pass.
-  const harms = arms.flatMap((c) => harmsFor(c.variant));
-  const worse = arms.filter((c) => c.significant && c.better === false);
-  if (harms.length > 0 || worse.length > 0) {
-    const reasons = [
-      ...worse.map(
-        (c) => `${c.variant} made ${metric.key} worse: ${lift(c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${metric.key} should ${metric.direction}.`,
-      ),
-      ...harms.map(harmText),
-    ];
-    for (const w of winners) {
-      const own = harms.some((h) => h.c.variant === w.variant);
-      reasons.push(
-        own
-          ? `${w.variant} did ${metric.direction === 'increase' ? 'raise' : 'lower'} ${metric.key} (${lift(w)}), but its guardrail harm outweighs that.`
-          : `${w.variant} ${moved} ${metric.key} (${lift(w)}) without harm, but another arm did harm: roll back, then test ${w.variant} on its own.`,
-      );
-    }
-    return answer('rollback', reasons, (worse[0] ?? harms[0].c).variant);
-  }
-
-  if (winners.length > 0) {
-    const w = winners[0];
-    const reasons = [`${w.variant} ${moved} ${metric.key} by ${lift(w)}, adjusted ${pValueText(w.pValueAdjusted)} (${analysis}).`];
-    const blockers: string[] = [];
-    if (minLift !== null) {
-      const ci = w.relative.ci;
-      const increase = metric.direction === 'increase';
-      // The bound that must clear minLift: the lower bound of a rise, or the smallest reduction.
-      const bound = ci === null ? null : increase ? ci[0] : -ci[1];
-      if (bound === null || bound < minLift) {
-        const goal = increase ? `the required minimum lift of ${pct(minLift)}` : `the required minimum reduction of ${pct(minLift).replace('+', '')}`;
-        blockers.push(`The ${level} interval of the lift (${ci ? `${pct(ci[0])} to ${pct(ci[1])}` : 'unbounded'}) does not yet clear ${goal}: keep collecting data.`);
-        blockers.push(unitsForMinLift(w, increase, minLift, Math.min(...results.srm.observed.map((o) => o.units))));
-      }
-    }
-    if (days < minDays) {
-      blockers.push(`It has run ${days.toFixed(1)} days; at least ${minDays} are required (full weeks avoid day-of-week effects).`);
-    }
-    if (blockers.length === 0) {
-      const guard = guardrailMetrics.length ? `No guardrail (${guardrailMetrics.map((g) => g.key).join(', ')}) is significantly harmed.` : 'The experiment has no guardrail metric.';
-      return answer('ship', [...reasons, guard, `It has run ${days.toFixed(1)} days.`], w.variant);
-    }
-    return answer('continue', [...reasons, ...blockers]);
-  }
-
-  const best = [...arms].sort((a, b) => (a.pValueAdjusted ?? 1) - (b.pValueAdjusted ?? 1))[0];
+  if (k.arms.every((c) => c.enoughData)) return null;
   const more = metric.power.moreUnitsPerArm;
+  return ruling('invalid', [
+    `Not enough data on ${metric.key} yet: ${results.minimumData.rule}.` +
+      ` Now ${results.srm.observed.map((o) => `${o.variant} ${o.units} units`).join(', ')}.` +
+      (more ? ` ${moreUnitsText(more, metric.power.mde)}.` : ''),
+  ]);
+}
+
+const isWorse = (c: ComparisonResult) => c.significant && c.better === false;
+
+/** Guardrails that one arm significantly harms. */
+function harmsBy(k: Case, variant: string): { g: MetricResults; c: ComparisonResult }[] {
+  return k.guardrails.flatMap((g) => g.overall.comparisons.filter((c) => c.variant === variant && isWorse(c)).map((c) => ({ g, c })));
+}
+
+/** Arms significantly better on the decided metric, the largest lift first. */
+function winners(k: Case): ComparisonResult[] {
+  return k.arms.filter((c) => c.significant && c.better === true).sort((a, b) => Math.abs(b.relative.estimate ?? 0) - Math.abs(a.relative.estimate ?? 0));
+}
+
+/**
+ * Rollback: a significant harm anywhere (the decided metric worse, or a guardrail hurt, by any
+ * arm), whatever another arm or the calendar says. It comes before ship, so the same data
+ * never turns from rollback into ship as days pass.
+ */
+function rollback(k: Case): Ruling | null {
+  const { metric } = k;
+  const harms = k.arms.flatMap((c) => harmsBy(k, c.variant));
+  const worse = k.arms.filter(isWorse);
+  if (harms.length === 0 && worse.length === 0) return null;
+  const moved = metric.direction === 'increase' ? 'raised' : 'lowered';
   const reasons = [
-    best
-      ? `No significant difference on ${metric.key} yet: ${best.variant} ${lift(best)} against ${best.control}, adjusted ${pValueText(best.pValueAdjusted)} (${analysis}).`
-      : `No comparison on ${metric.key} yet.`,
-    more === null
-      ? `The units still needed cannot be estimated yet (${metric.power.reason ?? 'no baseline'}).`
-      : more > 0
-        ? `Roughly ${more.toLocaleString('en')} more units per arm are needed to detect a ${pct(metric.power.mde, 0)} lift with ${Math.round(metric.power.power * 100)} % power.`
-        : `The arms already have the units to detect a ${pct(metric.power.mde, 0)} lift: the effect, if any, is likely smaller than that.`,
+    ...worse.map((c) => `${c.variant} made ${metric.key} worse: ${lift(k, c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${metric.key} should ${metric.direction}.`),
+    ...harms.map(({ g, c }) => `Guardrail ${g.key} moved the wrong way for ${c.variant}: ${lift(k, c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${g.key} should ${g.direction}.`),
+    ...winners(k).map((w) =>
+      harms.some((h) => h.c.variant === w.variant)
+        ? `${w.variant} did ${metric.direction === 'increase' ? 'raise' : 'lower'} ${metric.key} (${lift(k, w)}), but its guardrail harm outweighs that.`
+        : `${w.variant} ${moved} ${metric.key} (${lift(k, w)}) without harm, but another arm did harm: roll back, then test ${w.variant} on its own.`,
+    ),
   ];
-  if (days < minDays) reasons.push(`It has run ${days.toFixed(1)} of the ${minDays} days required before shipping.`);
-  return answer('continue', reasons);
+  return ruling('rollback', reasons, (worse[0] ?? harms[0].c).variant);
 }
 
 /**
@@ -200,11 +172,96 @@ function unitsForMinLift(w: ComparisonResult, increase: boolean, minLift: number
   const estimate = w.relative.estimate;
   const ci = w.relative.ci;
   if (estimate === null || ci === null) return 'The units still needed cannot be estimated: the interval of the lift is unbounded.';
-  const lift = increase ? estimate : -estimate;
+  const gain = increase ? estimate : -estimate;
   const half = increase ? estimate - ci[0] : ci[1] - estimate;
-  if (lift <= minLift || half <= 0) {
+  if (gain <= minLift || half <= 0) {
     return `The lift so far (${pct(estimate)}) is not above the minimum: more data is unlikely to clear it.`;
   }
-  const needed = Math.ceil(units * (half / (lift - minLift)) ** 2);
+  const needed = Math.ceil(units * (half / (gain - minLift)) ** 2);
   return `If the lift holds, roughly ${Math.max(0, needed - units).toLocaleString('en')} more units per arm would clear it.`;
+}
+
+/** Why the winner's interval does not clear minLift yet (the lower bound of a rise, or the smallest reduction), or nothing. */
+function minLiftBlockers(k: Case, w: ComparisonResult): string[] {
+  const { minLift, metric, results } = k;
+  if (minLift === null) return [];
+  const ci = w.relative.ci;
+  const increase = metric.direction === 'increase';
+  const bound = ci === null ? null : increase ? ci[0] : -ci[1];
+  if (bound !== null && bound >= minLift) return [];
+  const level = `${Math.round((1 - results.alpha) * 100)} %`;
+  const goal = increase ? `the required minimum lift of ${pct(minLift)}` : `the required minimum reduction of ${pct(minLift).replace('+', '')}`;
+  return [
+    `The ${level} interval of the lift (${ci ? `${pct(ci[0])} to ${pct(ci[1])}` : 'unbounded'}) does not yet clear ${goal}: keep collecting data.`,
+    unitsForMinLift(w, increase, minLift, Math.min(...results.srm.observed.map((o) => o.units))),
+  ];
+}
+
+/** Ship the best winning arm once minLift and minDays are met; until then, continue with what is missing. */
+function ship(k: Case): Ruling | null {
+  const [w] = winners(k);
+  if (!w) return null;
+  const { metric, guardrails, days, minDays } = k;
+  const moved = metric.direction === 'increase' ? 'raised' : 'lowered';
+  const won = `${w.variant} ${moved} ${metric.key} by ${lift(k, w)}, adjusted ${pValueText(w.pValueAdjusted)} (${analysisText(k)}).`;
+  const blockers = [
+    ...minLiftBlockers(k, w),
+    ...(days < minDays ? [`It has run ${days.toFixed(1)} days; at least ${minDays} are required (full weeks avoid day-of-week effects).`] : []),
+  ];
+  if (blockers.length > 0) return ruling('continue', [won, ...blockers]);
+  const guard = guardrails.length ? `No guardrail (${guardrails.map((g) => g.key).join(', ')}) is significantly harmed.` : 'The experiment has no guardrail metric.';
+  return ruling('ship', [won, guard, `It has run ${days.toFixed(1)} days.`], w.variant);
+}
+
+/** Continue: no significant difference yet, with the units still needed and the days still to run. */
+function keepCollecting(k: Case): Ruling {
+  const { metric, days, minDays } = k;
+  const best = [...k.arms].sort((a, b) => (a.pValueAdjusted ?? 1) - (b.pValueAdjusted ?? 1))[0];
+  const { moreUnitsPerArm: more, mde, power, reason } = metric.power;
+  const reasons = [
+    best
+      ? `No significant difference on ${metric.key} yet: ${best.variant} ${lift(k, best)} against ${best.control}, adjusted ${pValueText(best.pValueAdjusted)} (${analysisText(k)}).`
+      : `No comparison on ${metric.key} yet.`,
+    more === null
+      ? `The units still needed cannot be estimated yet (${reason ?? 'no baseline'}).`
+      : more > 0
+        ? `${moreUnitsText(more, mde)} with ${Math.round(power * 100)} % power.`
+        : `The arms already have the units to detect a ${pct(mde, 0)} lift: the effect, if any, is likely smaller than that.`,
+  ];
+  if (days < minDays) reasons.push(`It has run ${days.toFixed(1)} of the ${minDays} days required before shipping.`);
+  return ruling('continue', reasons);
+}
+
+export function decide(e: Experiment, results: Results, options: DecisionOptions = {}): Decision {
+  const now = options.now ?? new Date();
+  const metric = metricResults(results, decidedMetric(e, options));
+  const guardrails = results.metrics.filter((m) => m.role === 'guardrail' && m.key !== metric.key);
+  const k: Case = {
+    e,
+    results,
+    metric,
+    guardrails,
+    arms: metric.overall.comparisons,
+    days: daysRunning(e, now),
+    minDays: options.minDays ?? DEFAULT_MIN_DAYS,
+    minLift: options.minLift ?? null,
+  };
+  const r = invalid(k) ?? rollback(k) ?? ship(k) ?? keepCollecting(k);
+  return {
+    experiment: e.key,
+    metric: metric.key,
+    primary: k.arms.map((c) => summary(metric, c)),
+    guardrails: guardrails.flatMap((g) => g.overall.comparisons.map((c) => summary(g, c))),
+    srm: results.srm,
+    power: metric.power,
+    analysis: results.analysis,
+    alpha: results.alpha,
+    minLift: k.minLift,
+    minDays: k.minDays,
+    daysRunning: Math.round(k.days * 100) / 100,
+    checkedAt: now.toISOString(),
+    decision: r.decision,
+    reasons: r.reasons,
+    variant: r.variant,
+  };
 }
