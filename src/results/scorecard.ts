@@ -19,9 +19,11 @@ import { DEFAULT_MIN_DAYS, daysRunning, type Decision } from './decision';
 export type Scorecard = components['schemas']['Scorecard'];
 type ScorecardMetric = Scorecard['metrics'][number];
 type ScorecardExperiment = components['schemas']['ScorecardExperiment'];
+type SegmentRate = ScorecardMetric['segments'][number];
 type WinRate = components['schemas']['WinRate'];
-type Outcome = 'win' | 'loss' | 'inconclusive' | null;
-type Block = Results['metrics'][number]['overall'];
+type Outcome = ScorecardExperiment['outcome'];
+type MetricResults = Results['metrics'][number];
+type Block = MetricResults['overall'];
 
 export interface ScoredExperiment {
   experiment: Experiment;
@@ -39,7 +41,7 @@ export function outcomeOf(e: Experiment, decision: Decision['decision']): Outcom
   return null;
 }
 
-function rate(outcomes: Outcome[]): WinRate {
+function rate(outcomes: readonly Outcome[]): WinRate {
   const wins = outcomes.filter((o) => o === 'win').length;
   const losses = outcomes.filter((o) => o === 'loss').length;
   const inconclusive = outcomes.filter((o) => o === 'inconclusive').length;
@@ -48,7 +50,7 @@ function rate(outcomes: Outcome[]): WinRate {
 }
 
 /** A segment block's outcome, by the rules of the overall decision applied to that segment. */
-function segmentOutcome(s: ScoredExperiment, primary: Block, guardrails: Block[]): Outcome {
+function segmentOutcome(s: ScoredExperiment, primary: Block, guardrails: readonly Block[]): Outcome {
   // An experiment whose data cannot be trusted overall (e.g. a sample ratio mismatch) is not counted in any segment either.
   if (s.decision.decision === 'invalid') return null;
   if (primary.srm?.mismatch || primary.comparisons.some((c) => !c.enoughData)) return null;
@@ -60,25 +62,70 @@ function segmentOutcome(s: ScoredExperiment, primary: Block, guardrails: Block[]
   return finished(s.experiment) ? 'inconclusive' : null;
 }
 
-/** The arm an experiment's lift is reported for: the decision's, else the first treatment arm. */
-function armOf(s: ScoredExperiment, metric: string) {
-  const m = s.results.metrics.find((x) => x.key === metric)!;
-  const comparisons = m.overall.comparisons;
-  return { m, c: comparisons.find((c) => c.variant === s.decision.variant) ?? comparisons[0] };
+function metricOf(s: ScoredExperiment, metric: string): MetricResults {
+  const m = s.results.metrics.find((x) => x.key === metric);
+  if (!m) throw new Error(`the results of "${s.experiment.key}" have no metric "${metric}"`);
+  return m;
 }
 
-function pooled(scored: ScoredExperiment[], metric: string, alpha: number): ScorecardMetric['pooled'] {
-  const effects: EffectSize[] = [];
-  for (const s of scored) {
-    if (s.results.srm.mismatch) continue;
-    const { m, c } = armOf(s, metric);
-    if (!c || !c.enoughData) continue;
-    const control = m.overall.variants.find((v) => v.variant === c.control);
-    const treatment = m.overall.variants.find((v) => v.variant === c.variant);
-    if (!control || !treatment || control.value === null || control.se === null || treatment.value === null || treatment.se === null) continue;
-    const effect = logRatioEffect({ mean: control.value, se: control.se }, { mean: treatment.value, se: treatment.se });
-    if (effect.yi !== null && effect.vi > 0) effects.push(effect);
+/** The comparison an experiment's lift is reported for: the decision's arm, else the first treatment arm. */
+function reportedComparison(s: ScoredExperiment, metric: string) {
+  const comparisons = metricOf(s, metric).overall.comparisons;
+  return comparisons.find((c) => c.variant === s.decision.variant) ?? comparisons[0];
+}
+
+function experimentRow(s: ScoredExperiment, metric: string): ScorecardExperiment {
+  const outcome = outcomeOf(s.experiment, s.decision.decision);
+  const c = reportedComparison(s, metric);
+  return {
+    key: s.experiment.key,
+    name: s.experiment.name,
+    status: s.experiment.status,
+    decision: s.decision.decision,
+    counted: outcome !== null,
+    outcome,
+    variant: c?.variant ?? null,
+    lift: c?.relative.estimate ?? null,
+    ci: c && c.enoughData ? c.relative.ci : null,
+    reasons: s.decision.reasons,
+  };
+}
+
+/** Per segment value, across experiments: every experiment broken down by that attribute contributes its outcome there. */
+function segmentRates(list: readonly ScoredExperiment[], metric: string): SegmentRate[] {
+  const segments = new Map<string, { attribute: string; value: string | null; outcomes: Outcome[] }>();
+  for (const s of list) {
+    const guardrails = s.results.metrics.filter((x) => x.role === 'guardrail' && x.key !== metric);
+    for (const block of metricOf(s, metric).segments) {
+      const attribute = block.attribute ?? '';
+      const value = block.value ?? null;
+      const k = JSON.stringify([attribute, value]);
+      const entry = segments.get(k) ?? { attribute, value, outcomes: [] };
+      const guardBlocks = guardrails.flatMap((g) => g.segments.filter((b) => b.attribute === block.attribute && b.value === block.value));
+      entry.outcomes.push(segmentOutcome(s, block, guardBlocks));
+      segments.set(k, entry);
+    }
   }
+  return [...segments.values()]
+    .sort((a, b) => (a.attribute === b.attribute ? String(a.value).localeCompare(String(b.value)) : a.attribute.localeCompare(b.attribute)))
+    .map((s) => ({ attribute: s.attribute, value: s.value, experiments: s.outcomes.length, ...rate(s.outcomes) }));
+}
+
+/** An experiment's log ratio of the reported arm to the control, when it can be trusted and computed. */
+function effectOf(s: ScoredExperiment, metric: string): EffectSize | null {
+  if (s.results.srm.mismatch) return null;
+  const c = reportedComparison(s, metric);
+  if (!c || !c.enoughData) return null;
+  const arms = metricOf(s, metric).overall.variants;
+  const control = arms.find((v) => v.variant === c.control);
+  const treatment = arms.find((v) => v.variant === c.variant);
+  if (!control || !treatment || control.value === null || control.se === null || treatment.value === null || treatment.se === null) return null;
+  const effect = logRatioEffect({ mean: control.value, se: control.se }, { mean: treatment.value, se: treatment.se });
+  return effect.yi !== null && effect.vi > 0 ? effect : null;
+}
+
+function pooled(list: readonly ScoredExperiment[], metric: string, alpha: number): ScorecardMetric['pooled'] {
+  const effects = list.flatMap((s) => effectOf(s, metric) ?? []);
   if (effects.length === 0) return null;
   const fixed = metaFixed(effects, alpha);
   const random = metaRandomDL(effects, alpha);
@@ -88,51 +135,10 @@ function pooled(scored: ScoredExperiment[], metric: string, alpha: number): Scor
 
 export function scorecard(tactic: string, scored: ScoredExperiment[], now: Date, alpha = 0.05): Scorecard {
   const byMetric = new Map<string, ScoredExperiment[]>();
-  for (const s of scored) {
-    const key = s.decision.metric;
-    byMetric.set(key, [...(byMetric.get(key) ?? []), s]);
-  }
+  for (const s of scored) byMetric.set(s.decision.metric, [...(byMetric.get(s.decision.metric) ?? []), s]);
   const metrics = [...byMetric.entries()].map(([metric, list]): ScorecardMetric => {
-    const experiments: ScorecardExperiment[] = list.map((s) => {
-      const outcome = outcomeOf(s.experiment, s.decision.decision);
-      const { c } = armOf(s, metric);
-      return {
-        key: s.experiment.key,
-        name: s.experiment.name,
-        status: s.experiment.status,
-        decision: s.decision.decision,
-        counted: outcome !== null,
-        outcome,
-        variant: c?.variant ?? null,
-        lift: c?.relative.estimate ?? null,
-        ci: c && c.enoughData ? c.relative.ci : null,
-        reasons: s.decision.reasons,
-      };
-    });
-
-    // Per segment value: every experiment broken down by that attribute contributes its outcome there.
-    const segments = new Map<string, { attribute: string; value: string | null; outcomes: Outcome[]; experiments: number }>();
-    for (const s of list) {
-      const m = s.results.metrics.find((x) => x.key === metric)!;
-      const guardrails = s.results.metrics.filter((x) => x.role === 'guardrail' && x.key !== metric);
-      for (const block of m.segments) {
-        const k = JSON.stringify([block.attribute, block.value]);
-        const entry = segments.get(k) ?? { attribute: block.attribute!, value: block.value ?? null, outcomes: [], experiments: 0 };
-        const guardBlocks = guardrails.flatMap((g) => g.segments.filter((b) => b.attribute === block.attribute && b.value === block.value));
-        entry.outcomes.push(segmentOutcome(s, block, guardBlocks));
-        entry.experiments += 1;
-        segments.set(k, entry);
-      }
-    }
-    return {
-      metric,
-      experiments,
-      winRate: rate(experiments.map((x) => x.outcome as Outcome)),
-      segments: [...segments.values()]
-        .sort((a, b) => (a.attribute === b.attribute ? String(a.value).localeCompare(String(b.value)) : a.attribute.localeCompare(b.attribute)))
-        .map((s) => ({ attribute: s.attribute, value: s.value, experiments: s.experiments, ...rate(s.outcomes) })),
-      pooled: pooled(list, metric, alpha),
-    };
+    const experiments = list.map((s) => experimentRow(s, metric));
+    return { metric, experiments, winRate: rate(experiments.map((x) => x.outcome)), segments: segmentRates(list, metric), pooled: pooled(list, metric, alpha) };
   });
   return { tactic, checkedAt: now.toISOString(), metrics };
 }
