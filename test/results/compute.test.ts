@@ -20,8 +20,8 @@ const BINARY = scipy.binary.find((v) => v.control.conversions === 1000 && v.trea
 const BINARY_ARMS = () => twoArms([10_000, 1000], [10_000, 1100]);
 /** scipy.json "welchExtreme": 500,000 units per arm, means 10 and 10.0742. */
 const WELCH = scipy.welchExtreme.find((v) => v.control.units === 500_000)!;
-/** scipy.json "sequential.critical": N = 10,000 units, N* = 10,000, alpha 0.05. */
-const CRITICAL_10K = scipy.sequential.critical.find((v) => v.n === 10_000 && v.tuning === 10_000 && v.alpha === 0.05)!.value;
+/** scipy.json "sequential.critical": the critical value at N units for N*, alpha 0.05. */
+const critical = (n: number, tuning: number) => scipy.sequential.critical.find((v) => v.n === n && v.tuning === tuning && v.alpha === 0.05)!.value;
 
 const THREE_ARMS: Partial<ExperimentCreate> = {
   variants: [
@@ -153,16 +153,18 @@ describe('comparisons against the control', () => {
     expect(down.expectedLoss).toEqual({ treatment: up.expectedLoss!.control, control: up.expectedLoss!.treatment });
   });
 
-  test("N* of each pair is the planned total times the pair's share of the weights (sequential.critical, N = N* = 10,000)", () => {
-    // Three equal arms, 15,000 planned: each pair carries 2/3 of the traffic, so N* = 10,000, at N = 5,000 + 5,000.
-    const planned = experiment({ ...THREE_ARMS, analysis: 'sequential', plannedSampleSize: 15_000 });
-    const arms = [arm('control', 5000, { purchase: binary(500) }), arm('a', 5000, { purchase: binary(520) }), arm('b', 5000, { purchase: binary(480) })];
+  test("N* of each pair is the planned total times the pair's share of the weights (sequential.critical: N = 6,461, N* = 1,000)", () => {
+    // Three equal arms, 1,500 planned: each pair carries 2/3 of the traffic, so N* = 1,000, at N = 3,231 + 3,230.
+    const planned = experiment({ ...THREE_ARMS, analysis: 'sequential', plannedSampleSize: 1500 });
+    const arms = [arm('control', 3231, { purchase: binary(300) }), arm('a', 3230, { purchase: binary(320) }), arm('b', 3230, { purchase: binary(290) })];
     const r = computeResults(planned, counts(arms));
-    for (const c of metric(r).overall.comparisons) expect(c.criticalValue).toBeCloseTo(CRITICAL_10K, 12);
-    expect(r.plannedSampleSize).toBe(15_000);
-    // Without a plan, two arms use the default N* = 10,000 whole.
+    for (const c of metric(r).overall.comparisons) expect(c.criticalValue).toBeCloseTo(critical(6461, 1000), 12);
+    expect(r.plannedSampleSize).toBe(1500);
+  });
+
+  test('without a plan, a pair uses the default N* = 10,000 (sequential.critical: N = N* = 10,000)', () => {
     const unplanned = computeResults(experiment({ analysis: 'sequential' }), counts(twoArms([5000, 500], [5000, 520])));
-    expect(comparison(unplanned).criticalValue).toBeCloseTo(CRITICAL_10K, 12);
+    expect(comparison(unplanned).criticalValue).toBeCloseTo(critical(10_000, 10_000), 12);
     expect(unplanned.plannedSampleSize).toBe(10_000);
   });
 });
@@ -294,8 +296,10 @@ describe('suspicious lifts', () => {
       'a lift of 60 % is suspiciously large for this little data (under 10,000 units per arm): check the tracking before trusting it',
     ]);
     expect(comparison(computeResults(experiment(), counts(twoArms([1000, 100], [1000, 40])))).warnings[0]).toMatch(/^a lift of -60 % is suspiciously large/);
-    // The same +60 % with 10,000 units per arm is believed.
+    // The same +60 % with 10,000 units per arm is believed, but not while one arm is smaller.
     expect(comparison(computeResults(experiment(), counts(twoArms([10_000, 1000], [10_000, 1600])))).warnings).toEqual([]);
+    const e = experiment({ variants: [{ key: 'control', name: 'Generic', weight: 4, control: true }, { key: 'personalized', name: 'Recently viewed', weight: 1 }] });
+    expect(comparison(computeResults(e, counts(twoArms([20_000, 2000], [5000, 800])))).warnings[0]).toMatch(/^a lift of 60 % is suspiciously large/);
   });
 });
 

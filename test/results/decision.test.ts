@@ -145,6 +145,7 @@ describe('ship: an arm significantly better, minLift and minDays met', () => {
     const early = decision({}, WIN, { now: after(3) });
     expect(early.decision).toBe('continue');
     expect(early.reasons[1]).toBe('It has run 3.0 days; at least 7 are required (full weeks avoid day-of-week effects).');
+    expect(decision({}, WIN, { now: after(6.9) }).decision).toBe('continue');
     expect(decision({}, WIN, { now: after(7) }).decision).toBe('ship');
     expect(decision({}, WIN, { now: after(0), minDays: 0 })).toMatchObject({ decision: 'ship', reasons: [expect.any(String), expect.any(String), 'It has run 0.0 days.'] });
   });
