@@ -4,7 +4,11 @@ import { conversion, send } from '../helpers/events';
 import { seed } from '../helpers/seed';
 import { bearer, startWorld, type World } from '../helpers/world';
 
-/** GET /v1/experiments/{key}/decision: every branch, each with data built to reach it. */
+/**
+ * GET /v1/experiments/{key}/decision through HTTP: the wiring (counts read from the store,
+ * the experiment's analysis and start date, the query options, the guardrails). Each rule is
+ * unit-tested on literal counts in test/results/decision.test.ts.
+ */
 let world: World;
 let admin: Record<string, string>;
 beforeAll(async () => {
@@ -32,22 +36,6 @@ describe('invalid: the data cannot carry a decision', () => {
     expect(d.reasons[0]).toMatch(/No exposures recorded/);
   });
 
-  test('a sample ratio mismatch, even with a "significant" win', async () => {
-    const key = await running();
-    await seed(world, key, { control: { units: 700, converters: 60 }, personalized: { units: 500, converters: 90 } });
-    const d = await decision(key, '?minDays=0');
-    expect(d.decision).toBe('invalid');
-    expect(d.reasons[0]).toMatch(/Sample ratio mismatch: units per variant are control 700 \(expected 50 %\), personalized 500 \(expected 50 %\), p (=|<) /);
-    expect(d.srm.mismatch).toBe(true);
-  });
-
-  test('below the minimum data rule', async () => {
-    const key = await running();
-    await seed(world, key, { control: { units: 80, converters: 8 }, personalized: { units: 80, converters: 30 } });
-    const d = await decision(key, '?minDays=0');
-    expect(d.decision).toBe('invalid');
-    expect(d.reasons[0]).toMatch(/Not enough data on purchase yet: at least 100 units in each/);
-  });
 });
 
 describe('ship', () => {
@@ -89,7 +77,7 @@ describe('ship', () => {
 });
 
 describe('rollback', () => {
-  test('a guardrail harm blocks a significant primary win', async () => {
+  test('a guardrail harm (events of another stream) blocks a significant primary win', async () => {
     const key = await running({ metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }, GUARDRAIL] });
     const units = await seed(world, key, win);
     const unsubscribes = [...units.control.slice(0, 20), ...units.personalized.slice(0, 80)].map((u) => conversion(u, 'unsubscribe', new Date(Date.now() + 2000).toISOString()));
@@ -97,90 +85,11 @@ describe('rollback', () => {
     const d = await decision(key, '?minDays=0');
     expect(d).toMatchObject({ decision: 'rollback', variant: 'personalized' });
     expect(d.reasons[0]).toMatch(/^Guardrail unsubscribe moved the wrong way for personalized: \+300\.0 % .* unsubscribe should decrease\.$/);
-    expect(d.reasons[1]).toMatch(/^personalized did raise purchase \(\+60\.0 % .*\), but its guardrail harm outweighs that\.$/);
     expect(d.guardrails[0]).toMatchObject({ significant: true, better: false });
   });
-
-  test('the primary metric significantly worse', async () => {
-    const key = await running();
-    await seed(world, key, { control: { units: 1000, converters: 160 }, personalized: { units: 1000, converters: 100 } });
-    const d = await decision(key, '?minDays=0');
-    expect(d).toMatchObject({ decision: 'rollback', variant: 'personalized' });
-    expect(d.reasons[0]).toMatch(/^personalized made purchase worse: -37\.5 %/);
-  });
 });
 
-describe('several treatment arms: a harm anywhere blocks the rollout', () => {
-  const THREE_ARMS = {
-    variants: [
-      { key: 'control', name: 'Generic', weight: 1, control: true },
-      { key: 'recent', name: 'Recently viewed', weight: 1 },
-      { key: 'bundle', name: 'Bundles', weight: 1 },
-    ],
-    metrics: [{ key: 'purchase', type: 'binary' as const, role: 'primary' as const }, GUARDRAIL],
-  };
-
-  test('one arm wins cleanly, another harms a guardrail: rollback, before and after minDays alike', async () => {
-    const key = await running(THREE_ARMS);
-    const units = await seed(world, key, {
-      control: { units: 1000, converters: 100 },
-      recent: { units: 1000, converters: 170 },
-      bundle: { units: 1000, converters: 110 },
-    });
-    const unsubscribes = [...units.control.slice(0, 20), ...units.recent.slice(0, 20), ...units.bundle.slice(0, 90)].map((u) =>
-      conversion(u, 'unsubscribe', new Date(Date.now() + 2000).toISOString()),
-    );
-    await send(world, unsubscribes);
-    const early = await decision(key);
-    expect(early).toMatchObject({ decision: 'rollback', variant: 'bundle' });
-    expect(early.reasons[0]).toMatch(/^Guardrail unsubscribe moved the wrong way for bundle: \+350\.0 %/);
-    expect(early.reasons[1]).toMatch(/^recent raised purchase \(\+70\.0 % .*\) without harm, but another arm did harm: roll back, then test recent on its own\.$/);
-    await ranFor(key, 10);
-    expect(await decision(key)).toMatchObject({ decision: 'rollback', variant: 'bundle' });
-  });
-
-  test('one arm wins, another is significantly worse on the primary metric: rollback', async () => {
-    const key = await running(THREE_ARMS);
-    await seed(world, key, {
-      control: { units: 1000, converters: 150 },
-      recent: { units: 1000, converters: 230 },
-      bundle: { units: 1000, converters: 90 },
-    });
-    await ranFor(key, 3);
-    const d = await decision(key);
-    expect(d).toMatchObject({ decision: 'rollback', variant: 'bundle' });
-    expect(d.reasons[0]).toMatch(/^bundle made purchase worse: -40\.0 %/);
-  });
-
-  test('the best of two winning arms ships', async () => {
-    const key = await running({ ...THREE_ARMS, metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }] });
-    await seed(world, key, {
-      control: { units: 1000, converters: 100 },
-      recent: { units: 1000, converters: 170 },
-      bundle: { units: 1000, converters: 150 },
-    });
-    const d = await decision(key, '?minDays=0');
-    expect(d).toMatchObject({ decision: 'ship', variant: 'recent' });
-    expect(d.primary.map((c: { variant: string; significant: boolean }) => [c.variant, c.significant])).toEqual([['recent', true], ['bundle', true]]);
-  });
-});
-
-describe('a metric that should fall, and the default sequential analysis', () => {
-  const BOUNCE = { key: 'bounce', type: 'binary' as const, role: 'primary' as const, direction: 'decrease' as const };
-
-  test('minLift is the smallest reduction the interval guarantees', async () => {
-    const key = await running({ metrics: [BOUNCE] });
-    await seed(world, key, { control: { units: 1000, converters: 300, event: 'bounce' }, personalized: { units: 1000, converters: 150, event: 'bounce' } });
-    const d = await decision(key, '?minDays=0&minLift=0.2');
-    expect(d).toMatchObject({ decision: 'ship', variant: 'personalized' });
-    expect(d.reasons[0]).toMatch(/^personalized lowered bounce by -50\.0 %/);
-    const [, high] = d.primary[0].relative.ci;
-    expect(high).toBeLessThan(-0.2);
-    const strict = await decision(key, `?minDays=0&minLift=${(-high + 0.01).toFixed(4)}`);
-    expect(strict.decision).toBe('continue');
-    expect(strict.reasons[1]).toMatch(/does not yet clear the required minimum reduction of \d+\.\d %: keep collecting data\.$/);
-  });
-
+describe('the default sequential analysis', () => {
   test('sequential (the default): ships only when the always-valid p-value is below alpha', async () => {
     const key = await running({ analysis: 'sequential' });
     await seed(world, key, win);
@@ -195,26 +104,10 @@ describe('a metric that should fall, and the default sequential analysis', () =>
     const fixedKey = await running({ analysis: 'fixed' });
     await seed(world, fixedKey, win);
     expect((await decision(fixedKey, '?minDays=0')).primary[0].pValueAdjusted).toBeLessThan(c.pValueAdjusted);
-
-    const modest = await running({ analysis: 'sequential' });
-    await seed(world, modest, { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 130 } });
-    const m = await decision(modest, '?minDays=0');
-    expect(m.primary[0].pValue).toBeGreaterThan(0.05); // fixed-horizon p would be about 0.03
-    expect(m.decision).toBe('continue');
   });
 });
 
-describe('continue', () => {
-  test('no significant difference yet: says roughly how many more units it needs', async () => {
-    const key = await running({ analysis: 'sequential' });
-    await seed(world, key, { control: { units: 500, converters: 50 }, personalized: { units: 500, converters: 55 } });
-    const d = await decision(key, '?minDays=0');
-    expect(d.decision).toBe('continue');
-    expect(d.reasons[0]).toMatch(/^No significant difference on purchase yet: personalized \+10\.0 %/);
-    expect(d.reasons[1]).toMatch(/^Roughly [\d,]+ more units per arm are needed to detect a \+5 % lift with 80 % power\.$/);
-    expect(d.power.moreUnitsPerArm).toBeGreaterThan(10_000);
-  });
-
+describe('options', () => {
   test('?metric= decides on another metric; an unknown one is a 400', async () => {
     const key = await running({ metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }, { key: 'signup', type: 'binary' }] });
     await seed(world, key, { control: { units: 1000, converters: 100, event: 'signup' }, personalized: { units: 1000, converters: 160, event: 'signup' } });

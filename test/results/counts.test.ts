@@ -19,7 +19,7 @@ const e = experiment({
   ],
 });
 
-const rows = {
+const rows: Parameters<typeof buildCounts>[1] = {
   cells: [
     { cell: 1, variant: 'control', holdout: false, segments: { device: 'mobile', channel: 'email' } },
     { cell: 2, variant: 'control', holdout: false, segments: { device: 'desktop' } },
