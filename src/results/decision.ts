@@ -71,7 +71,7 @@ function summary(m: MetricResults, c: ComparisonResult): DecisionComparison {
 }
 
 /** What every rule reads: the decided metric, its guardrails, the calendar and the options. */
-interface Case {
+interface Facts {
   e: Experiment;
   results: Results;
   metric: MetricResults;
@@ -86,8 +86,8 @@ interface Case {
 type Ruling = { decision: Verdict; reasons: string[]; variant: string | null };
 
 const ruling = (decision: Verdict, reasons: string[], variant: string | null = null): Ruling => ({ decision, reasons, variant });
-const lift = (k: Case, c: ComparisonResult) => liftText(c, k.results.alpha);
-const analysisText = (k: Case) => `${k.results.analysis} analysis, alpha ${k.results.alpha}`;
+const lift = (facts: Facts, c: ComparisonResult) => liftText(c, facts.results.alpha);
+const analysisText = (facts: Facts) => `${facts.results.analysis} analysis, alpha ${facts.results.alpha}`;
 const moreUnitsText = (more: number, mde: number) => `Roughly ${more.toLocaleString('en')} more units per arm are needed to detect a ${pct(mde, 0)} lift`;
 
 function metricResults(results: Results, key: string): MetricResults {
@@ -103,24 +103,31 @@ function decidedMetric(e: Experiment, options: DecisionOptions): string {
   return primary.key;
 }
 
-/** Invalid: no exposures, a sample ratio mismatch, or an arm below the minimum data rule. */
-function invalid(k: Case): Ruling | null {
-  const { e, results, metric } = k;
-  const units = results.srm.observed.reduce((a, o) => a + o.units, 0);
-  if (units === 0) {
-    return ruling('invalid', [
-      e.status === 'draft'
-        ? `"${e.key}" has not started: start it and send exposures before deciding.`
-        : `No exposures recorded for "${e.key}" yet: check that the storefront calls /v1/assign (or sends exposure events) for it.`,
-    ]);
-  }
-  if (results.srm.mismatch) {
-    const split = results.srm.observed.map((o) => `${o.variant} ${o.units} (expected ${(o.expectedShare * 100).toFixed(0)} %)`).join(', ');
-    return ruling('invalid', [
-      `Sample ratio mismatch: units per variant are ${split}, ${pValueText(results.srm.pValue)}. Assignment or tracking is broken; fix it before trusting any result.`,
-    ]);
-  }
-  if (k.arms.every((c) => c.enoughData)) return null;
+/** Invalid: nothing exposed yet. */
+function noExposures(facts: Facts): Ruling | null {
+  const { e, results } = facts;
+  if (results.srm.observed.some((o) => o.units > 0)) return null;
+  return ruling('invalid', [
+    e.status === 'draft'
+      ? `"${e.key}" has not started: start it and send exposures before deciding.`
+      : `No exposures recorded for "${e.key}" yet: check that the storefront calls /v1/assign (or sends exposure events) for it.`,
+  ]);
+}
+
+/** Invalid: units split otherwise than the weights say, so assignment or tracking is broken. */
+function sampleRatioMismatch(facts: Facts): Ruling | null {
+  const { srm } = facts.results;
+  if (!srm.mismatch) return null;
+  const split = srm.observed.map((o) => `${o.variant} ${o.units} (expected ${(o.expectedShare * 100).toFixed(0)} %)`).join(', ');
+  return ruling('invalid', [
+    `Sample ratio mismatch: units per variant are ${split}, ${pValueText(srm.pValue)}. Assignment or tracking is broken; fix it before trusting any result.`,
+  ]);
+}
+
+/** Invalid: an arm of the decided metric below the minimum data rule. */
+function notEnoughData(facts: Facts): Ruling | null {
+  const { results, metric } = facts;
+  if (facts.arms.every((c) => c.enoughData)) return null;
   const more = metric.power.moreUnitsPerArm;
   return ruling('invalid', [
     `Not enough data on ${metric.key} yet: ${results.minimumData.rule}.` +
@@ -132,13 +139,13 @@ function invalid(k: Case): Ruling | null {
 const isWorse = (c: ComparisonResult) => c.significant && c.better === false;
 
 /** Guardrails that one arm significantly harms. */
-function harmsBy(k: Case, variant: string): { g: MetricResults; c: ComparisonResult }[] {
-  return k.guardrails.flatMap((g) => g.overall.comparisons.filter((c) => c.variant === variant && isWorse(c)).map((c) => ({ g, c })));
+function harmsBy(facts: Facts, variant: string): { g: MetricResults; c: ComparisonResult }[] {
+  return facts.guardrails.flatMap((g) => g.overall.comparisons.filter((c) => c.variant === variant && isWorse(c)).map((c) => ({ g, c })));
 }
 
 /** Arms significantly better on the decided metric, the largest lift first. */
-function winners(k: Case): ComparisonResult[] {
-  return k.arms.filter((c) => c.significant && c.better === true).sort((a, b) => Math.abs(b.relative.estimate ?? 0) - Math.abs(a.relative.estimate ?? 0));
+function winners(facts: Facts): ComparisonResult[] {
+  return facts.arms.filter((c) => c.significant && c.better === true).sort((a, b) => Math.abs(b.relative.estimate ?? 0) - Math.abs(a.relative.estimate ?? 0));
 }
 
 /**
@@ -146,19 +153,19 @@ function winners(k: Case): ComparisonResult[] {
  * arm), whatever another arm or the calendar says. It comes before ship, so the same data
  * never turns from rollback into ship as days pass.
  */
-function rollback(k: Case): Ruling | null {
-  const { metric } = k;
-  const harms = k.arms.flatMap((c) => harmsBy(k, c.variant));
-  const worse = k.arms.filter(isWorse);
+function rollback(facts: Facts): Ruling | null {
+  const { metric } = facts;
+  const harms = facts.arms.flatMap((c) => harmsBy(facts, c.variant));
+  const worse = facts.arms.filter(isWorse);
   if (harms.length === 0 && worse.length === 0) return null;
   const moved = metric.direction === 'increase' ? 'raised' : 'lowered';
   const reasons = [
-    ...worse.map((c) => `${c.variant} made ${metric.key} worse: ${lift(k, c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${metric.key} should ${metric.direction}.`),
-    ...harms.map(({ g, c }) => `Guardrail ${g.key} moved the wrong way for ${c.variant}: ${lift(k, c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${g.key} should ${g.direction}.`),
-    ...winners(k).map((w) =>
+    ...worse.map((c) => `${c.variant} made ${metric.key} worse: ${lift(facts, c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${metric.key} should ${metric.direction}.`),
+    ...harms.map(({ g, c }) => `Guardrail ${g.key} moved the wrong way for ${c.variant}: ${lift(facts, c)} against ${c.control}, adjusted ${pValueText(c.pValueAdjusted)}; ${g.key} should ${g.direction}.`),
+    ...winners(facts).map((w) =>
       harms.some((h) => h.c.variant === w.variant)
-        ? `${w.variant} did ${metric.direction === 'increase' ? 'raise' : 'lower'} ${metric.key} (${lift(k, w)}), but its guardrail harm outweighs that.`
-        : `${w.variant} ${moved} ${metric.key} (${lift(k, w)}) without harm, but another arm did harm: roll back, then test ${w.variant} on its own.`,
+        ? `${w.variant} did ${metric.direction === 'increase' ? 'raise' : 'lower'} ${metric.key} (${lift(facts, w)}), but its guardrail harm outweighs that.`
+        : `${w.variant} ${moved} ${metric.key} (${lift(facts, w)}) without harm, but another arm did harm: roll back, then test ${w.variant} on its own.`,
     ),
   ];
   return ruling('rollback', reasons, (worse[0] ?? harms[0].c).variant);
@@ -182,8 +189,8 @@ function unitsForMinLift(w: ComparisonResult, increase: boolean, minLift: number
 }
 
 /** Why the winner's interval does not clear minLift yet (the lower bound of a rise, or the smallest reduction), or nothing. */
-function minLiftBlockers(k: Case, w: ComparisonResult): string[] {
-  const { minLift, metric, results } = k;
+function minLiftBlockers(facts: Facts, w: ComparisonResult): string[] {
+  const { minLift, metric, results } = facts;
   if (minLift === null) return [];
   const ci = w.relative.ci;
   const increase = metric.direction === 'increase';
@@ -198,14 +205,14 @@ function minLiftBlockers(k: Case, w: ComparisonResult): string[] {
 }
 
 /** Ship the best winning arm once minLift and minDays are met; until then, continue with what is missing. */
-function ship(k: Case): Ruling | null {
-  const [w] = winners(k);
+function ship(facts: Facts): Ruling | null {
+  const [w] = winners(facts);
   if (!w) return null;
-  const { metric, guardrails, days, minDays } = k;
+  const { metric, guardrails, days, minDays } = facts;
   const moved = metric.direction === 'increase' ? 'raised' : 'lowered';
-  const won = `${w.variant} ${moved} ${metric.key} by ${lift(k, w)}, adjusted ${pValueText(w.pValueAdjusted)} (${analysisText(k)}).`;
+  const won = `${w.variant} ${moved} ${metric.key} by ${lift(facts, w)}, adjusted ${pValueText(w.pValueAdjusted)} (${analysisText(facts)}).`;
   const blockers = [
-    ...minLiftBlockers(k, w),
+    ...minLiftBlockers(facts, w),
     ...(days < minDays ? [`It has run ${days.toFixed(1)} days; at least ${minDays} are required (full weeks avoid day-of-week effects).`] : []),
   ];
   if (blockers.length > 0) return ruling('continue', [won, ...blockers]);
@@ -214,13 +221,13 @@ function ship(k: Case): Ruling | null {
 }
 
 /** Continue: no significant difference yet, with the units still needed and the days still to run. */
-function keepCollecting(k: Case): Ruling {
-  const { metric, days, minDays } = k;
-  const best = [...k.arms].sort((a, b) => (a.pValueAdjusted ?? 1) - (b.pValueAdjusted ?? 1))[0];
+function keepCollecting(facts: Facts): Ruling {
+  const { metric, days, minDays } = facts;
+  const best = [...facts.arms].sort((a, b) => (a.pValueAdjusted ?? 1) - (b.pValueAdjusted ?? 1))[0];
   const { moreUnitsPerArm: more, mde, power, reason } = metric.power;
   const reasons = [
     best
-      ? `No significant difference on ${metric.key} yet: ${best.variant} ${lift(k, best)} against ${best.control}, adjusted ${pValueText(best.pValueAdjusted)} (${analysisText(k)}).`
+      ? `No significant difference on ${metric.key} yet: ${best.variant} ${lift(facts, best)} against ${best.control}, adjusted ${pValueText(best.pValueAdjusted)} (${analysisText(facts)}).`
       : `No comparison on ${metric.key} yet.`,
     more === null
       ? `The units still needed cannot be estimated yet (${reason ?? 'no baseline'}).`
@@ -236,7 +243,7 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
   const now = options.now ?? new Date();
   const metric = metricResults(results, decidedMetric(e, options));
   const guardrails = results.metrics.filter((m) => m.role === 'guardrail' && m.key !== metric.key);
-  const k: Case = {
+  const facts: Facts = {
     e,
     results,
     metric,
@@ -246,19 +253,19 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
     minDays: options.minDays ?? DEFAULT_MIN_DAYS,
     minLift: options.minLift ?? null,
   };
-  const r = invalid(k) ?? rollback(k) ?? ship(k) ?? keepCollecting(k);
+  const r = noExposures(facts) ?? sampleRatioMismatch(facts) ?? notEnoughData(facts) ?? rollback(facts) ?? ship(facts) ?? keepCollecting(facts);
   return {
     experiment: e.key,
     metric: metric.key,
-    primary: k.arms.map((c) => summary(metric, c)),
+    primary: facts.arms.map((c) => summary(metric, c)),
     guardrails: guardrails.flatMap((g) => g.overall.comparisons.map((c) => summary(g, c))),
     srm: results.srm,
     power: metric.power,
     analysis: results.analysis,
     alpha: results.alpha,
-    minLift: k.minLift,
-    minDays: k.minDays,
-    daysRunning: Math.round(k.days * 100) / 100,
+    minLift: facts.minLift,
+    minDays: facts.minDays,
+    daysRunning: Math.round(facts.days * 100) / 100,
     checkedAt: now.toISOString(),
     decision: r.decision,
     reasons: r.reasons,
