@@ -118,7 +118,7 @@ export interface paths {
         /**
          * Which variant this unit sees in each running experiment (the storefront's hot path).
          * @description Scope `assign`. Deterministic: the same unit and experiment state always give the same
-         *     variant, on every instance (see "How assignment works" in the README). With `track`
+         *     variant, on every instance (see docs/assignment.md, "How assignment works"). With `track`
          *     (the default), the unit's first exposure to each experiment it is in is recorded, with
          *     the time and the values of the experiment's segment attributes; repeats are not
          *     recorded again. With `track: false` nothing is recorded. A unit with
@@ -405,7 +405,7 @@ export interface paths {
          *     value of every segment attribute (or `?segment=`), each with the variants and their
          *     comparisons against the control; plus the sample ratio mismatch check, the power
          *     calculation, and for multivariate experiments the factors' main effects and two-way
-         *     interactions. See "How results are computed" in the README. Computed from the per-unit
+         *     interactions. See docs/results.md, "How results are computed". Computed from the per-unit
          *     aggregates and cached for a few seconds per experiment.
          */
         get: operations["getExperimentResults"];

@@ -49,7 +49,7 @@ const TITLES: Record<number, string> = {
 
 /**
  * Problem types are URNs (RFC 9457 allows type URIs that do not resolve); each is listed
- * in the README under "Errors". Plain HTTP conditions use `about:blank`.
+ * in docs/api.md under "Errors". Plain HTTP conditions use `about:blank`.
  */
 export const PROBLEM_BASE = 'urn:verdict:problem:';
 

@@ -1,6 +1,6 @@
 /**
  * Public API of the statistics package (pure functions, no I/O). See .notes/stats-readme.md /
- * the README section "How results are computed" for the methods and their sources.
+ * docs/results.md ("The statistics") for the methods and their sources.
  */
 export * from './types';
 export {

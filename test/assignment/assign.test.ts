@@ -193,7 +193,7 @@ describe('results', () => {
   });
 });
 
-describe('the worked example in the README', () => {
+describe('the worked example in docs/assignment.md', () => {
   const c = compile(experiment({
     key: 'checkout-button',
     salt: 'exp-checkout-button',

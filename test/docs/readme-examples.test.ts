@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { extractExamples, matchShown, parseShown, type Example } from '../helpers/doc-examples';
@@ -12,13 +12,16 @@ import { contractFetch } from '../helpers/world';
  * test), and each one's shown output (the ```json block right after it) compared with what
  * came back, leaving open only what legitimately varies (see matchShown).
  *
+ * DOCS is the README, then every page of docs/ (the reference calls of docs/api.md continue the
+ * README's walkthrough on the same server).
+ *
  * The documentation's text assumes four shell variables: KEY (the admin key the first start
  * prints), URL, ASSIGN_KEY and READ_KEY (keys of those scopes). The runner sets them, and
  * drops the lines of a block that assign them placeholders (`KEY=vk_...`). curl runs with
  * --fail-with-body, so an example answered with an error fails here even when it shows no
  * output, and with a time limit, so none can hang the suite.
  */
-export const DOCS = ['README.md'];
+export const DOCS = ['README.md', 'docs/api.md', 'docs/assignment.md', 'docs/results.md', 'docs/cli.md', 'docs/testing.md', 'docs/design.md'];
 
 const VARIABLES = ['KEY', 'URL', 'ASSIGN_KEY', 'READ_KEY'];
 const ASSIGNS_VARIABLE = new RegExp(`^\\s*(export\\s+)?(${VARIABLES.join('|')})=`);
@@ -98,6 +101,12 @@ test('every curl example runs, in order, and answers what the documentation show
     if (problems.length) failures.push(`${example.shown.at} (the output of ${example.at}) is not what it answered:\n  ${problems.join('\n  ')}`);
   }
   expect(failures).toEqual([]);
+});
+
+test('DOCS reads every page of docs/, after the README', () => {
+  const pages = readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  expect(DOCS[0]).toBe('README.md');
+  expect(pages.filter((p) => !DOCS.includes(p))).toEqual([]);
 });
 
 test('the comparison leaves open only what it should', () => {

@@ -5,7 +5,7 @@ import { processStorage, spawnServer, withDatabase } from '../helpers/process';
 import { contractFetch } from '../helpers/world';
 
 /**
- * The maintenance commands an operator runs on the database directly (README "Maintenance
+ * The maintenance commands an operator runs on the database directly (docs/cli.md, "Maintenance
  * commands"): migrate, keys create / list / revoke, reaggregate. Run as compiled programs
  * on the backend under test, and checked through a server started on the same storage.
  */
