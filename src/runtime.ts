@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import { contract, type Contract } from './contract';
 import { createExposureRecorder, type ExposureRecorder } from './events/exposures';
 import { createIngestor, type Ingestor } from './events/ingest';
 import { createUnitData, type UnitData } from './events/service';
@@ -7,7 +8,6 @@ import { createAssigner, type Assigner } from './experiments/assigner';
 import { createRegistry, type Registry } from './experiments/registry';
 import { createExperimentService, type ExperimentService } from './experiments/service';
 import { createHttpMetrics, type HttpMetrics } from './http/metrics';
-import { loadContract, type Contract } from './http/openapi';
 import { createAuthenticator, type Authenticator } from './keys/authenticator';
 import { createKeyService, type KeyService } from './keys/service';
 import type { Logger } from './logger';
@@ -68,13 +68,6 @@ export async function openDb(config: Config): Promise<Db> {
 
 export function openCache(config: Config): Cache {
   return config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix) : createMemoryCache();
-}
-
-let sharedContract: Contract | undefined;
-/** The contract is immutable: parse and compile it once per process. */
-export function contract(): Contract {
-  sharedContract ??= loadContract();
-  return sharedContract;
 }
 
 /** How long a start waits for Redis before it goes on without it (it degrades, then catches up). */

@@ -10,7 +10,7 @@ export type { CompiledExperiment, ControlReason } from './compile';
 export { assign, assignAll } from './assign';
 export type { AssignAllOptions } from './assign';
 export { validateExperiment, STATUSES, MAX_SALT_LENGTH, MAX_VARIANT_KEY_LENGTH } from './validate';
-export { validateUnit, validateUnitId, validateAttributes, unstorable, unstorableFields, MAX_UNIT_ID_LENGTH } from './unit';
+export { validateUnit, validateUnitId, validateAttributes, unstorable, MAX_UNIT_ID_LENGTH } from './unit';
 export {
   matches,
   validateTargeting,

@@ -1,9 +1,9 @@
-import { assign, compile, unstorableFields, type CompiledExperiment, type HoldoutConfig } from '../assignment';
-import type { components } from '../api/schema';
+import { assign, compile, type CompiledExperiment, type HoldoutConfig } from '../assignment';
+import type { components } from '../contract/schema';
 import { VerdictError, type FieldError } from '../errors';
 import type { LiveExperiment, Registry } from '../experiments/registry';
 import { toAssignable } from '../experiments/registry';
-import type { Contract } from '../http/openapi';
+import { unstorableFields, type Spec } from '../contract';
 import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregates';
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasures';
@@ -50,7 +50,7 @@ function eventTime(e: { timestamp?: string }, now: Date): { at: Date } | { reaso
   return { at };
 }
 
-export function createIngestor(db: Db, registry: Registry, recorder: ExposureRecorder, contract: Contract, holdout: HoldoutConfig): Ingestor {
+export function createIngestor(db: Db, registry: Registry, recorder: ExposureRecorder, contract: Pick<Spec, 'schema'>, holdout: HoldoutConfig): Ingestor {
   const validate = { conversion: contract.schema('ConversionEvent'), exposure: contract.schema('ExposureEvent') };
   // Exposure events are judged as /v1/assign would judge them while the experiment runs.
   const asRunning = new WeakMap<LiveExperiment, CompiledExperiment>();

@@ -1,5 +1,5 @@
 import { assign, type Assignment, type HoldoutConfig } from '../assignment';
-import type { components } from '../api/schema';
+import type { components } from '../contract/schema';
 import type { ExposureRecorder } from '../events/exposures';
 import type { LiveExperiment, Registry } from './registry';
 

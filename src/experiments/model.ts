@@ -1,5 +1,5 @@
 import { expandFactorial, validateLayerSlice, validateTargeting, type PathError } from '../assignment';
-import type { components } from '../api/schema';
+import type { components } from '../contract/schema';
 import { pointerFromPath, pointerToken, type FieldError } from '../errors';
 
 /**

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { unstorable, unstorableFields } from '../assignment';
+import { unstorable } from '../assignment';
+import { unstorableFields } from '../contract';
 import { VerdictError, invalid, type FieldError } from '../errors';
 import { endedEarly, logEndedEarly } from './aborted';
 import type { Runtime } from '../runtime';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { unstorableFields, validateUnitId } from '../assignment';
+import { validateUnitId } from '../assignment';
+import { unstorableFields } from '../contract';
 import { VerdictError, invalid, pointerFromPath } from '../errors';
 import { responseJson, type AssignRequest } from '../experiments/assigner';
 import type { Runtime } from '../runtime';

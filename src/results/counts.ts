@@ -1,4 +1,4 @@
-import type { components } from '../api/schema';
+import type { components } from '../contract/schema';
 import { streamOf, type Experiment } from '../experiments/model';
 import type { CellRow, CountingMetric, CrossRow, RatioParts, StreamRow, UnitsRow } from '../store/counts';
 

@@ -1,4 +1,4 @@
-import type { components } from '../api/schema';
+import type { components } from '../contract/schema';
 import type { Experiment } from '../experiments/model';
 import { logRatioEffect, metaFixed, metaRandomDL, type EffectSize } from '../stats';
 import type { Results } from './compute';

@@ -1,5 +1,5 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from '../../api/schema';
+import type { components, paths } from '../../contract/schema';
 import { CliError, UsageError } from './errors';
 
 /**
