@@ -1,11 +1,11 @@
 import type { Config } from './config';
 import { contract, type Contract } from './contract';
-import { createExposureRecorder, type ExposureRecorder } from './events/exposures';
+import { createExposureRecorder, type ExposureRecorder } from './serving/exposure-recorder';
 import { createIngestor, type Ingestor } from './events/ingest';
 import { createUnitData, type UnitData } from './events/service';
 import { createResultsService, type ResultsService } from './results/service';
-import { createAssigner, type Assigner } from './experiments/assigner';
-import { createRegistry, type Registry } from './experiments/registry';
+import { createAssigner, type Assigner } from './serving/assigner';
+import { createRegistry, type Registry } from './serving/registry';
 import { createExperimentService, type ExperimentService } from './experiments/service';
 import { createHttpMetrics, type HttpMetrics } from './http/metrics';
 import { createAuthenticator, type Authenticator } from './keys/authenticator';

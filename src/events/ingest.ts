@@ -1,14 +1,14 @@
 import { assign, compile, type CompiledExperiment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
 import { VerdictError, type FieldError } from '../errors';
-import type { LiveExperiment, Registry } from '../experiments/registry';
-import { toAssignable } from '../experiments/registry';
+import type { LiveExperiment, Registry } from '../serving/registry';
+import { toAssignable } from '../serving/registry';
 import { unstorableFields, type Spec } from '../contract';
 import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregates';
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasures';
 import { recordedExposures, writeExposures, type ExposureRow } from '../store/exposures';
-import type { ExposureRecorder, QueuedExposure } from './exposures';
+import type { ExposureRecorder, QueuedExposure } from '../serving/exposure-recorder';
 
 /**
  * POST /v1/events: validate each event on its own, then store every valid one in one

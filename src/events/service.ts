@@ -2,18 +2,16 @@ import { VerdictError, notFound } from '../errors';
 import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregates';
 import { appendAudit } from '../store/audit';
 import { unitHash } from '../store/erasures';
-import { CacheUnavailableError, type Cache } from '../store/cache';
+import { CHANNELS, CacheUnavailableError, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { findExperiment } from '../store/experiments';
-import type { ExposureRecorder } from './exposures';
-import { markKey } from './exposures';
+import type { ExposureRecorder } from '../serving/exposure-recorder';
+import { markKey } from '../serving/exposure-recorder';
 
 /**
  * What is stored about units, rebuilt and removed: re-aggregation from the raw events, and
  * erasure of a unit everywhere (right to erasure).
  */
-export const ERASED_CHANNEL = 'units:erased';
-
 export interface UnitData {
   reaggregate(actor: string, key: string): Promise<{ experiment: string; rows: number }>;
   erase(actor: string, unitId: string): Promise<{ unitId: string; exposures: number; events: number; aggregates: number }>;
@@ -30,7 +28,7 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
     return e;
   }
   // Erasures on other instances: drop what this one holds of the unit (queued exposures, marks).
-  const unsubscribe = await cache.subscribe(ERASED_CHANNEL, (unitId) => recorder.forget(experimentUids(), unitId));
+  const unsubscribe = await cache.subscribe(CHANNELS.unitsErased, (unitId) => recorder.forget(experimentUids(), unitId));
 
   return {
     async reaggregate(actor, key) {
@@ -59,7 +57,7 @@ export async function createUnitData(db: Db, cache: Cache, recorder: ExposureRec
       });
       try {
         for (const uid of experimentUids()) await cache.del(markKey(uid, unitId));
-        await cache.publish(ERASED_CHANNEL, unitId);
+        await cache.publish(CHANNELS.unitsErased, unitId);
       } catch (err) {
         if (!(err instanceof CacheUnavailableError)) throw err;
         // Its marks would keep a later visit from being recorded: the erasure is not done until they are gone.

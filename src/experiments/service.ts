@@ -1,6 +1,6 @@
 import { lockAggregates, rebuildExperiment, recomputeCompleted, syncStreams } from '../store/aggregates';
 import { appendAudit, auditFor, type AuditEntry } from '../store/audit';
-import type { Cache } from '../store/cache';
+import { CHANNELS, type Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
 import { findOverlap } from '../assignment';
 import {
@@ -36,8 +36,6 @@ import {
  * version, and is announced on the `experiments` channel after commit so every instance
  * reloads what it holds in memory.
  */
-export const EXPERIMENTS_CHANNEL = 'experiments:changed';
-
 export interface ExperimentService {
   create(actor: string, input: ExperimentCreate): Promise<ExperimentRow>;
   get(key: string): Promise<ExperimentRow>;
@@ -74,7 +72,7 @@ export interface ExperimentServiceOptions {
 export function createExperimentService(db: Db, cache: Cache, options: ExperimentServiceOptions): ExperimentService {
   const announce = async (row: ExperimentRow) => {
     options.onChanged?.(row);
-    await cache.publish(EXPERIMENTS_CHANNEL, row.key).catch(() => undefined);
+    await cache.publish(CHANNELS.experiments, row.key).catch(() => undefined);
   };
 
   /** The rules of the model, then the ones that need the other experiments (in this transaction). */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateUnitId } from '../assignment';
 import { unstorableFields } from '../contract';
 import { VerdictError, invalid, pointerFromPath } from '../errors';
-import { responseJson, type AssignRequest } from '../experiments/assigner';
+import type { AssignRequest, AssignResponse } from '../serving/assigner';
 import type { Runtime } from '../runtime';
 import { endedEarly, logEndedEarly } from './aborted';
 import { authorize, authorizeCached } from './middleware/auth';
@@ -29,6 +29,24 @@ export function isAssignUrl(url: string): boolean {
   const end = rest.startsWith('/') ? 1 : 0;
   return rest.length === end || rest[end] === '?' || rest[end] === '#';
 }
+/**
+ * The response as JSON text. The assigner's results are shared frozen objects, so each one's
+ * JSON is computed once and reused: the hot path then only concatenates strings.
+ */
+const fragments = new WeakMap<object, string>();
+export function responseJson(response: AssignResponse): string {
+  let out = '{"unitId":' + JSON.stringify(response.unitId) + ',"assignments":[';
+  response.assignments.forEach((a, i) => {
+    let json = fragments.get(a);
+    if (json === undefined) {
+      json = JSON.stringify(a);
+      if (Object.isFrozen(a)) fragments.set(a, json);
+    }
+    out += (i > 0 ? ',' : '') + json;
+  });
+  return out + ']}';
+}
+
 const BODY_LIMIT = 64 * 1024;
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 

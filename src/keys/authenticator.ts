@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger';
-import type { Cache } from '../store/cache';
+import { CHANNELS, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { activeKeys, findKeyByHash, type Scope } from '../store/keys';
 import { hashSecret } from './keys';
@@ -27,7 +27,6 @@ export interface Principal {
 }
 
 export const ENV_ADMIN_KEY_ID = 'env:VERDICT_ADMIN_KEY';
-export const KEYS_CHANNEL = 'keys:changed';
 const REFRESH_MS = 10_000;
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_ENTRIES = 10_000;
@@ -85,7 +84,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   };
 
   await load();
-  const unsubscribe = await cache.subscribe(KEYS_CHANNEL, (message) => {
+  const unsubscribe = await cache.subscribe(CHANNELS.keys, (message) => {
     const [change, keyId] = message.split(':', 2);
     if (change === 'revoke' && keyId) forget(keyId);
     void reload();
@@ -104,7 +103,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   }
 
   const announce = (message: string) =>
-    cache.publish(KEYS_CHANNEL, message).catch((err) =>
+    cache.publish(CHANNELS.keys, message).catch((err) =>
       logger.warn({ err: err instanceof Error ? err.message : err }, 'could not announce a key change through Redis; the other instances see it on their next reload'),
     );
 

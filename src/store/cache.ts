@@ -10,6 +10,19 @@
  */
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * The pub/sub channels, each announcing a change every instance must take into account at
+ * once (under the cache's scope, so only instances on the same database hear it):
+ *   experiments  an experiment was created or changed (message: its key): registries reload;
+ *   keys         a key was created or revoked ("create:<id>", "revoke:<id>"): authenticators reload;
+ *   unitsErased  a unit was erased (message: its id): recorders drop what they hold of it.
+ */
+export const CHANNELS = {
+  experiments: 'experiments:changed',
+  keys: 'keys:changed',
+  unitsErased: 'units:erased',
+} as const;
+
 export interface Cache {
   /** Which backend runs: for operators (/readyz) only; code decides on `shared`. */
   readonly backend: 'redis' | 'memory';

@@ -1,5 +1,5 @@
 import { assign, compile } from '../../src/assignment';
-import { toAssignable } from '../../src/experiments/registry';
+import { toAssignable } from '../../src/serving/registry';
 import type { ExperimentRow } from '../../src/store/experiments';
 import { conversion, eid, exposure, send } from './events';
 import { bearer, type World } from './world';

@@ -1,6 +1,6 @@
 import { chiSquareSf } from '../../src/stats';
 import { assign, compile } from '../../src/assignment';
-import { toAssignable } from '../../src/experiments/registry';
+import { toAssignable } from '../../src/serving/registry';
 import type { ExperimentRow } from '../../src/store/experiments';
 import { assignMany, unitIds } from '../helpers/assign';
 import { experimentBody } from '../helpers/fixtures';

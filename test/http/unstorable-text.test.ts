@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { createExposureRecorder } from '../../src/events/exposures';
+import { createExposureRecorder } from '../../src/serving/exposure-recorder';
 import { createLogger } from '../../src/logger';
 import { DatabaseUnavailableError, type Db } from '../../src/store/db';
 import { bearer, startWorld, type World } from '../helpers/world';

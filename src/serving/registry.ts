@@ -1,10 +1,9 @@
 import { compile, type AssignableExperiment, type Assignment, type CompiledExperiment } from '../assignment';
 import type { Logger } from '../logger';
-import type { MarkedExperiment } from '../events/exposures';
-import type { Cache, Unsubscribe } from '../store/cache';
+import type { MarkedExperiment } from './exposure-recorder';
+import { CHANNELS, type Cache, type Unsubscribe } from '../store/cache';
 import type { Db } from '../store/db';
 import { experimentsWithStatus, type ExperimentRow } from '../store/experiments';
-import { EXPERIMENTS_CHANNEL } from './service';
 
 /**
  * Every experiment, compiled for assignment and held in memory, so /v1/assign never waits
@@ -119,7 +118,7 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
   }
 
   await load();
-  const unsubscribe: Unsubscribe = await cache.subscribe(EXPERIMENTS_CHANNEL, () => void reload());
+  const unsubscribe: Unsubscribe = await cache.subscribe(CHANNELS.experiments, () => void reload());
   const timer = setInterval(() => void reload(), REFRESH_MS);
   timer.unref();
   const stopWatching = cache.onReconnect(() => void reload());

@@ -1,15 +1,17 @@
 import { assign, type Assignment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
-import type { ExposureRecorder } from '../events/exposures';
+import type { ExposureRecorder } from './exposure-recorder';
 import type { LiveExperiment, Registry } from './registry';
 
 /**
- * POST /v1/assign: the live experiments from the in-memory registry, the pure engine, and
- * first-exposure recording. What is already known of the unit (its recorded variant, or
- * that it was recorded in the holdout) is looked up in one batch: in process, else one
- * Redis MGET (skipped while Redis is down), and only for experiments narrowed after their
- * start, the database's record (batched across requests, bounded in time; see
- * events/exposures.ts). Neither an outage of Redis nor of the database fails this path.
+ * The answer to POST /v1/assign: the live experiments from the in-memory registry, the pure
+ * engine, and first-exposure recording. What is already known of the unit (its recorded
+ * variant, or that it was recorded in the holdout) is looked up in one batch: in process,
+ * else one Redis MGET (skipped while Redis is down), and only for experiments narrowed after
+ * their start, the database's record (batched across requests, bounded in time; see
+ * exposure-recorder.ts). Neither an outage of Redis nor of the database fails this path.
+ * Each assignment in the answer is a shared, frozen object (one per engine result), so the
+ * HTTP layer may keep its JSON text.
  */
 export type AssignRequest = components['schemas']['AssignRequest'];
 export type AssignResponse = components['schemas']['AssignResponse'];
@@ -17,24 +19,6 @@ type Out = components['schemas']['Assignment'];
 
 export interface Assigner {
   assign(request: AssignRequest): Promise<AssignResponse>;
-}
-
-/**
- * The response as JSON text. The engine's results are shared frozen objects, so each one's
- * JSON is computed once and reused: the hot path then only concatenates strings.
- */
-const fragments = new WeakMap<object, string>();
-export function responseJson(response: AssignResponse): string {
-  let out = '{"unitId":' + JSON.stringify(response.unitId) + ',"assignments":[';
-  response.assignments.forEach((a, i) => {
-    let json = fragments.get(a);
-    if (json === undefined) {
-      json = JSON.stringify(a);
-      if (Object.isFrozen(a)) fragments.set(a, json);
-    }
-    out += (i > 0 ? ',' : '') + json;
-  });
-  return out + ']}';
 }
 
 /** The answer for a key that names no experiment: show your default. */
