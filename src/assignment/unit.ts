@@ -9,7 +9,7 @@
  * (contract/storable-text.ts applies it to request bodies): PostgreSQL cannot store U+0000,
  * and an unpaired surrogate has no UTF-8 encoding (nor a hash input of its own).
  */
-import type { PathError } from './types';
+import type { PathError } from './engine-types';
 
 export const MAX_UNIT_ID_LENGTH = 256;
 

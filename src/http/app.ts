@@ -11,7 +11,7 @@ import { internalError, sendError, sendProblem, toVerdictError } from './problem
 import { experimentsRouter } from './routes/experiments';
 import { eventsRouter } from './routes/events';
 import { keysRouter } from './routes/keys';
-import { operationsRouter } from './routes/operations';
+import { operationsRouter } from './routes/ops';
 import { tacticsRouter } from './routes/tactics';
 
 /**

@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger';
 import { CHANNELS, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
-import { activeKeys, findKeyByHash, type Scope } from '../store/keys';
-import { hashSecret } from './keys';
+import { activeKeys, findKeyByHash, type Scope } from '../store/key-store';
+import { hashSecret } from './key-secrets';
 
 /**
  * Turns a bearer key into a principal (key id + scope), without waiting on the database

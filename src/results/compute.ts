@@ -1,5 +1,5 @@
 import type { components } from '../contract/schema';
-import type { Experiment, Metric } from '../experiments/model';
+import type { Experiment, Metric } from '../model/experiment';
 import {
   benjaminiHochberg,
   compareBinary,

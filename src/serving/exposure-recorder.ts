@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger';
 import type { Cache } from '../store/cache';
 import { sqlState, type Db } from '../store/db';
-import { insertExposureBatch, recentExposures, recordedExposures, type ExposureRow } from '../store/exposures';
+import { insertExposureBatch, recentExposures, recordedExposures, type ExposureRow } from '../store/exposure-store';
 
 /**
  * First exposures from /v1/assign, recorded off the request path, and what is known of

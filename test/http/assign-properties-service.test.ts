@@ -1,6 +1,6 @@
 import { assign, compile } from '../../src/assignment';
 import type { AssignRequest, AssignResponse } from '../../src/serving/assigner';
-import type { ExperimentUpdate } from '../../src/experiments/model';
+import type { ExperimentUpdate } from '../../src/model/experiment';
 import { toAssignable } from '../../src/serving/registry';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';

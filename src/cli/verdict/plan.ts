@@ -9,7 +9,7 @@ import {
   type Experiment,
   type ExperimentCreate,
   type ExperimentUpdate,
-} from '../../experiments/model';
+} from '../../model/experiment';
 
 /**
  * `verdict apply` planning, pure: what to do with one experiment of the file given what

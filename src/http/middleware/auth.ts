@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { VerdictError } from '../../errors';
 import type { Authenticator, Principal } from '../../keys/authenticator';
-import { scopeAllows } from '../../keys/keys';
+import { scopeAllows } from '../../keys/key-secrets';
 import type { Operation, Scope } from '../../contract';
 
 /**

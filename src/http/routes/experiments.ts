@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
-import type { Action } from '../../experiments/lifecycle';
-import type { ExperimentCreate, ExperimentStatus, ExperimentUpdate } from '../../experiments/model';
-import { etagOf } from '../../experiments/service';
+import type { Action } from '../../model/lifecycle';
+import type { ExperimentCreate, ExperimentStatus, ExperimentUpdate } from '../../model/experiment';
+import { etagOf } from '../../experiments/experiment-service';
 import { invalid } from '../../errors';
 import type { Runtime } from '../../runtime';
-import type { ExperimentRow } from '../../store/experiments';
-import { resultsCsv } from '../../results/csv';
-import { negotiate, sendCsv } from '../csv';
+import type { ExperimentRow } from '../../store/experiment-store';
+import { resultsCsv } from '../../results/results-csv';
+import { negotiate, sendCsv } from '../csv-negotiation';
 import { actorOf as actor, locals } from '../locals';
 
 /** /v1/experiments: create, list, read, update, lifecycle transitions, history. */

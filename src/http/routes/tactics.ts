@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { scorecardCsv } from '../../results/csv';
+import { scorecardCsv } from '../../results/results-csv';
 import type { Runtime } from '../../runtime';
-import { negotiate, sendCsv } from '../csv';
+import { negotiate, sendCsv } from '../csv-negotiation';
 import { locals } from '../locals';
 
 /** /v1/tactics: which personalization tactics work, and for whom. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Scope } from '../store/keys';
+import type { Scope } from '../store/key-store';
 
 /**
  * API keys: `vk_` + 32 random bytes (base64url). The key is shown once; only its

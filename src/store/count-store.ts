@@ -1,4 +1,4 @@
-import { MAX_CONVERSION_VALUE } from './aggregates';
+import { MAX_CONVERSION_VALUE } from './aggregate-store';
 import type { Queryable } from './db';
 
 /**

@@ -1,4 +1,4 @@
-import { DEFINITION_FIELDS, type Definition, type Experiment, type ExperimentStatus } from '../experiments/model';
+import { DEFINITION_FIELDS, type Definition, type Experiment, type ExperimentStatus } from '../model/experiment';
 import type { Queryable } from './db';
 
 /** SQL for the experiments table. Rows come back as the API's Experiment shape. */

@@ -1,4 +1,4 @@
-import type { ExperimentStatus } from './model';
+import type { ExperimentStatus } from './experiment';
 
 /**
  * The lifecycle: draft -> running -> paused <-> running -> completed; draft and completed

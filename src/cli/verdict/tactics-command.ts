@@ -1,7 +1,7 @@
 import { choice, GLOBAL_HELP, parseCommand, positionals, slug } from './args';
 import { api, connection, send, type Schemas } from './client';
-import { CSV, csvBody } from './csv';
-import { EXIT } from './errors';
+import { CSV, csvBody } from './csv-answer';
+import { EXIT } from './cli-errors';
 import { json, percent, percentInterval, print, share, table } from './format';
 
 /** `verdict tactics [tactic]`: which personalization tactics work, and for whom. */

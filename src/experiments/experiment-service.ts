@@ -1,5 +1,5 @@
-import { lockAggregates, rebuildExperiment, recomputeCompleted, syncStreams } from '../store/aggregates';
-import { appendAudit, auditFor, type AuditEntry } from '../store/audit';
+import { lockAggregates, rebuildExperiment, recomputeCompleted, syncStreams } from '../store/aggregate-store';
+import { appendAudit, auditFor, type AuditEntry } from '../store/audit-store';
 import { CHANNELS, type Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
 import { findOverlap } from '../assignment';
@@ -14,9 +14,9 @@ import {
   saveExperiment,
   type ExperimentFilter,
   type ExperimentRow,
-} from '../store/experiments';
+} from '../store/experiment-store';
 import { VerdictError, conflict, invalid, notFound, type FieldError } from '../errors';
-import { isEditable, transition, type Action } from './lifecycle';
+import { isEditable, transition, type Action } from '../model/lifecycle';
 import {
   applyUpdate,
   definitionFromCreate,
@@ -28,7 +28,7 @@ import {
   type Definition,
   type ExperimentCreate,
   type ExperimentUpdate,
-} from './model';
+} from '../model/experiment';
 
 /**
  * Experiments: create, read, change, move through the lifecycle. Every change runs in one

@@ -5,7 +5,7 @@
  * normalised later by compile); the control is the combination of every factor's first level.
  * Limits: at least 1 factor, each with at least 2 levels, unique slug keys, at most 64 cells.
  */
-import type { PathError } from './types';
+import type { PathError } from './engine-types';
 
 export interface FactorLevel {
   key: string;

@@ -1,11 +1,11 @@
 import { splitCommand } from './args';
-import * as apply from './apply';
-import * as check from './check';
-import { CliError, EXIT, UsageError } from './errors';
+import * as apply from './apply-command';
+import * as check from './check-command';
+import { CliError, EXIT, UsageError } from './cli-errors';
 import { print } from './format';
-import * as keys from './keys';
-import * as results from './results';
-import * as tactics from './tactics';
+import * as keys from './keys-command';
+import * as results from './results-command';
+import * as tactics from './tactics-command';
 
 /**
  * `verdict`, the command line of the Verdict service: one module per command, each with

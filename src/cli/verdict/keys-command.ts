@@ -1,6 +1,6 @@
 import { choice, GLOBAL_HELP, parseCommand, positionals } from './args';
 import { api, connection, send } from './client';
-import { EXIT, UsageError } from './errors';
+import { EXIT, UsageError } from './cli-errors';
 import { json, print } from './format';
 
 /** `verdict keys create`: a new API key (needs an admin key); its secret is shown once. */

@@ -1,9 +1,9 @@
 import { notFound } from '../errors';
-import { appendAudit } from '../store/audit';
+import { appendAudit } from '../store/audit-store';
 import type { Db } from '../store/db';
-import { countActiveAdminKeys, insertKey, listKeys, revokeKey, type ApiKeyRow, type Scope } from '../store/keys';
+import { countActiveAdminKeys, insertKey, listKeys, revokeKey, type ApiKeyRow, type Scope } from '../store/key-store';
 import type { Authenticator } from './authenticator';
-import { hashSecret, newKeyId, newKeySecret } from './keys';
+import { hashSecret, newKeyId, newKeySecret } from './key-secrets';
 
 /** Key management: create (the secret is returned once), list, revoke; each change audited. */
 export interface KeyService {

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { choice, GLOBAL_HELP, number, parseCommand, positionals, slug } from './args';
 import { api, connection, send, type Schemas } from './client';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT } from './cli-errors';
 import { json, level, markdownTable, percent, percentInterval, print, pText, pValue } from './format';
 
 /** `verdict check <experiment>`: the rollout decision, as an exit code CI can gate on. */

@@ -1,10 +1,10 @@
 import { VerdictError, notFound } from '../errors';
-import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregates';
-import { appendAudit } from '../store/audit';
-import { unitHash } from '../store/erasures';
+import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregate-store';
+import { appendAudit } from '../store/audit-store';
+import { unitHash } from '../store/erasure-store';
 import { CHANNELS, CacheUnavailableError, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
-import { findExperiment } from '../store/experiments';
+import { findExperiment } from '../store/experiment-store';
 import type { ExposureRecorder } from '../serving/exposure-recorder';
 import { markKey } from '../serving/exposure-recorder';
 

@@ -1,8 +1,8 @@
 import { invalid, notFound } from '../errors';
-import type { Experiment } from '../experiments/model';
-import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/counts';
+import type { Experiment } from '../model/experiment';
+import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/count-store';
 import type { Db } from '../store/db';
-import { findExperiment, listExperiments, startedInTactic, tacticSummaries } from '../store/experiments';
+import { findExperiment, listExperiments, startedInTactic, tacticSummaries } from '../store/experiment-store';
 import { computeResults, type ResultOptions, type Results } from './compute';
 import { buildCounts, metricPlan, type Counts } from './counts';
 import { decide, type Decision, type DecisionOptions } from './decision';

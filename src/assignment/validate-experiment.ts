@@ -7,7 +7,7 @@
  */
 import { LAYER_SALT_PREFIX, validateLayerSlice } from './layers';
 import { validateTargeting } from './targeting';
-import type { ExperimentStatus, PathError } from './types';
+import type { ExperimentStatus, PathError } from './engine-types';
 import { validateUnitId } from './unit';
 
 export const STATUSES: readonly ExperimentStatus[] = ['draft', 'running', 'paused', 'completed', 'archived'];

@@ -1,5 +1,5 @@
-import { lockAggregates, recomputeUnits } from './aggregates';
-import { unitHash } from './erasures';
+import { lockAggregates, recomputeUnits } from './aggregate-store';
+import { unitHash } from './erasure-store';
 import type { Db, Queryable } from './db';
 
 /** SQL for first exposures. */

@@ -1,7 +1,7 @@
 import { choice, GLOBAL_HELP, parseCommand, positionals, slug } from './args';
 import { api, connection, send, type Schemas } from './client';
-import { CSV, csvBody } from './csv';
-import { EXIT } from './errors';
+import { CSV, csvBody } from './csv-answer';
+import { EXIT } from './cli-errors';
 import { json, level, percent, percentInterval, print, pText, pValue, table, value } from './format';
 
 /** `verdict results <experiment>`: lift, intervals and p-values per metric and segment. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { Experiment, ExperimentCreate } from '../../experiments/model';
+import type { Experiment, ExperimentCreate } from '../../model/experiment';
 import { GLOBAL_HELP, parseCommand, positionals } from './args';
 import { api, connection, httpError, isProblem, networkError, type Api, type Connection } from './client';
-import { CliError, EXIT, UsageError } from './errors';
+import { CliError, EXIT, UsageError } from './cli-errors';
 import { print } from './format';
 import { describe, plan, type Step } from './plan';
 

@@ -1,6 +1,6 @@
-import type { Stream } from '../experiments/model';
+import type { Stream } from '../model/experiment';
 import type { Queryable } from './db';
-import { unitHash } from './erasures';
+import { unitHash } from './erasure-store';
 
 /**
  * Per-unit aggregates, kept up to date on ingestion, in SQL.

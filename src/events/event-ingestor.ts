@@ -4,10 +4,10 @@ import { VerdictError, type FieldError } from '../errors';
 import type { LiveExperiment, Registry } from '../serving/registry';
 import { toAssignable } from '../serving/registry';
 import { unstorableFields, type Spec } from '../contract';
-import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregates';
+import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregate-store';
 import type { Db, Queryable } from '../store/db';
-import { erasedAt } from '../store/erasures';
-import { recordedExposures, writeExposures, type ExposureRow } from '../store/exposures';
+import { erasedAt } from '../store/erasure-store';
+import { recordedExposures, writeExposures, type ExposureRow } from '../store/exposure-store';
 import type { ExposureRecorder, QueuedExposure } from '../serving/exposure-recorder';
 
 /**

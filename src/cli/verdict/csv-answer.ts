@@ -1,4 +1,4 @@
-import { CliError } from './errors';
+import { CliError } from './cli-errors';
 
 /** What to send for a CSV answer, and the check that the server really answered CSV. */
 export const CSV = { headers: { Accept: 'text/csv' }, parseAs: 'text' } as const;
