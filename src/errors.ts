@@ -43,6 +43,27 @@ export class VerdictError extends Error {
   }
 }
 
+/**
+ * A dependency is away: thrown (wrapped) by the store when the database, or the cache
+ * (Redis), cannot be reached. Nothing was changed; the HTTP layer answers 503 with
+ * Retry-After (never a 500).
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'DatabaseUnavailableError';
+    this.cause = cause;
+  }
+}
+
+export class CacheUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CacheUnavailableError';
+    this.cause = cause;
+  }
+}
+
 export const invalid = (detail: string, errors?: FieldError[]) =>
   new VerdictError('invalid', detail, { type: 'invalid-request', title: 'Invalid request', errors });
 export const notFound = (detail: string) => new VerdictError('not_found', detail);

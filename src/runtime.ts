@@ -73,7 +73,13 @@ export function openCache(config: Config): Cache {
 /** How long a start waits for Redis before it goes on without it (it degrades, then catches up). */
 const CACHE_WAIT_MS = 2000;
 
-export async function openRuntime(config: Config, logger: Logger, given: { db?: Db; cache?: Cache } = {}): Promise<Runtime> {
+/** Storage and cache opened by the caller (tests); otherwise from the configuration. */
+export interface RuntimeOptions {
+  db?: Db;
+  cache?: Cache;
+}
+
+export async function openRuntime(config: Config, logger: Logger, given: RuntimeOptions = {}): Promise<Runtime> {
   const db = given.db ?? (await openDb(config));
   const base = given.cache ?? openCache(config);
   try {

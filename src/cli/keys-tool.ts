@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { SCOPES } from '../keys/key-secrets';
+import { SCOPES, type Scope } from '../model/api-key';
 import { createLogger } from '../logger';
 import { openRuntime } from '../runtime';
-import type { Scope } from '../store/key-store';
 
 /**
  * `npm run keys -- <command>`: manage API keys directly in the database (no server needed).

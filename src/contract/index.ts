@@ -25,7 +25,7 @@ export function contract(): Contract {
   return shared;
 }
 
-export type { Operation, OperationId, RouteMatch, Scope } from './operations';
+export type { Operation, OperationId, RouteMatch } from './operations';
 export type { Spec } from './spec';
 export { jsonDepthError, toFieldErrors, MAX_JSON_DEPTH } from './field-errors';
 export { unstorableFields } from './storable-text';

@@ -10,7 +10,6 @@ import type { Spec } from './spec';
  * (x-action), and validators for its parameters and body; and the route table that finds
  * the operation of a method and path (404 / 405 otherwise).
  */
-export type Scope = components['schemas']['Scope'];
 export type OperationId = keyof operations;
 
 export interface Operation {
@@ -19,7 +18,7 @@ export interface Operation {
   /** The path as written in the spec, e.g. /v1/experiments/{key}. */
   path: string;
   /** Minimum scope (`admin` passes everywhere); null for public operations. */
-  scope: Scope | null;
+  scope: components['schemas']['Scope'] | null;
   /** What it does, in a user's words ("creating an experiment"), from x-action; for messages. */
   action: string;
   hasBody: boolean;
@@ -69,7 +68,7 @@ export function compileOperations(spec: Spec): Operations {
         operationId: op.operationId,
         method: method.toUpperCase(),
         path,
-        scope: security && security.length > 0 ? ((op['x-scope'] as Scope) ?? 'admin') : null,
+        scope: security && security.length > 0 ? ((op['x-scope'] as Operation['scope']) ?? 'admin') : null,
         action: (op['x-action'] as string | undefined) ?? `${method.toUpperCase()} ${path}`,
         hasBody: Boolean(body),
         bodyRequired: Boolean(op.requestBody?.required),

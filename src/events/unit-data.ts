@@ -1,8 +1,8 @@
-import { VerdictError, notFound } from '../errors';
+import { CacheUnavailableError, VerdictError, notFound } from '../errors';
 import { eraseUnit, lockAggregates, rebuildExperiment } from '../store/aggregate-store';
 import { appendAudit } from '../store/audit-store';
 import { unitHash } from '../store/erasure-store';
-import { CHANNELS, CacheUnavailableError, type Cache } from '../store/cache';
+import { CHANNELS, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import { findExperiment } from '../store/experiment-store';
 import type { ExposureRecorder } from '../serving/exposure-recorder';

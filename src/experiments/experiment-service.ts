@@ -4,7 +4,6 @@ import { CHANNELS, type Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
 import { findOverlap } from '../assignment';
 import {
-  definitionOf,
   experimentWithSalt,
   findExperiment,
   insertExperiment,
@@ -13,13 +12,13 @@ import {
   lockName,
   saveExperiment,
   type ExperimentFilter,
-  type ExperimentRow,
 } from '../store/experiment-store';
 import { VerdictError, conflict, invalid, notFound, type FieldError } from '../errors';
 import { isEditable, transition, type Action } from '../model/lifecycle';
 import {
   applyUpdate,
   definitionFromCreate,
+  definitionOf,
   diff,
   lockedChanges,
   narrows,
@@ -27,6 +26,7 @@ import {
   validateDefinition,
   type Definition,
   type ExperimentCreate,
+  type ExperimentRow,
   type ExperimentUpdate,
 } from '../model/experiment';
 

@@ -1,7 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { VerdictError, invalid, type ErrorKind, type FieldError } from '../errors';
-import { CacheUnavailableError } from '../store/cache';
-import { DatabaseUnavailableError } from '../store/db';
+import { CacheUnavailableError, DatabaseUnavailableError, VerdictError, invalid, type ErrorKind, type FieldError } from '../errors';
 
 /**
  * RFC 9457 problem details. Every error the API answers is one of these, written by

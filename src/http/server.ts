@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { openRuntime, type Runtime } from '../runtime';
-import type { Cache } from '../store/cache';
-import type { Db } from '../store/db';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../runtime';
 import { createApp } from './app';
 import { createCors } from './cors';
 import { markTimedOut } from './aborted';
@@ -27,10 +25,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface ServerOptions {
-  /** Storage and cache opened by the caller (tests); otherwise from the configuration. */
-  db?: Db;
-  cache?: Cache;
+export interface ServerOptions extends RuntimeOptions {
   /** Called once the runtime is open, before the first request is served by it. */
   onReady?: (rt: Runtime) => Promise<void>;
 }

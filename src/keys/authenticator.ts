@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger';
 import { CHANNELS, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
-import { activeKeys, findKeyByHash, type Scope } from '../store/key-store';
+import type { Scope } from '../model/api-key';
+import { activeKeys, findKeyByHash } from '../store/key-store';
 import { hashSecret } from './key-secrets';
 
 /**

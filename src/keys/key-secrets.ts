@@ -1,13 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Scope } from '../store/key-store';
 
 /**
  * API keys: `vk_` + 32 random bytes (base64url). The key is shown once; only its
  * sha256 is stored, so a leaked database does not leak working keys. A key of that
  * entropy needs no slow hash (there is nothing to brute-force).
  */
-export const SCOPES: readonly Scope[] = ['assign', 'read', 'admin'];
-
 export function newKeySecret(): string {
   return 'vk_' + randomBytes(32).toString('base64url');
 }
@@ -18,9 +15,4 @@ export function newKeyId(): string {
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-/** Does a key of scope `has` allow an operation that requires `needs`? Admin allows everything. */
-export function scopeAllows(has: Scope, needs: Scope): boolean {
-  return has === 'admin' || has === needs;
 }

@@ -1,17 +1,18 @@
 import { notFound } from '../errors';
 import { appendAudit } from '../store/audit-store';
 import type { Db } from '../store/db';
-import { countActiveAdminKeys, insertKey, listKeys, revokeKey, type ApiKeyRow, type Scope } from '../store/key-store';
+import type { ApiKey, Scope } from '../model/api-key';
+import { countActiveAdminKeys, insertKey, listKeys, revokeKey } from '../store/key-store';
 import type { Authenticator } from './authenticator';
 import { hashSecret, newKeyId, newKeySecret } from './key-secrets';
 
 /** Key management: create (the secret is returned once), list, revoke; each change audited. */
 export interface KeyService {
-  create(actor: string, name: string, scope: Scope): Promise<ApiKeyRow & { secret: string }>;
-  list(): Promise<ApiKeyRow[]>;
+  create(actor: string, name: string, scope: Scope): Promise<ApiKey & { secret: string }>;
+  list(): Promise<ApiKey[]>;
   revoke(actor: string, id: string): Promise<void>;
   /** On the embedded default with no admin key at all, make one for the first run. */
-  bootstrapAdmin(): Promise<(ApiKeyRow & { secret: string }) | null>;
+  bootstrapAdmin(): Promise<(ApiKey & { secret: string }) | null>;
 }
 
 export function createKeyService(db: Db, authenticator: Authenticator): KeyService {

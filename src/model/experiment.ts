@@ -56,6 +56,24 @@ export const DEFINITION_FIELDS: readonly (keyof Definition)[] = [
   'minDetectableEffect',
 ];
 
+/**
+ * An experiment as the service holds it: the API's Experiment and the ids it keeps to itself
+ * (the HTTP layer leaves them out of every answer).
+ */
+export interface ExperimentRow extends Experiment {
+  /** Internal numeric id (foreign key of exposures and aggregates). */
+  id: number;
+  /** Internal random id, never reused (not even by a restored database): names its exposure marks. */
+  uid: string;
+  /** When an update first lowered coverage or changed targeting after the start (null: never). */
+  narrowedAt: string | null;
+}
+
+/** The definition of a stored experiment (what `applyUpdate` changes). */
+export function definitionOf(e: Experiment): Definition {
+  return Object.fromEntries(DEFINITION_FIELDS.map((f) => [f, e[f]])) as Definition;
+}
+
 export const DEFAULT_ALPHA = 0.05;
 export const DEFAULT_MDE = 0.05;
 

@@ -3,7 +3,8 @@ import type { Logger } from '../logger';
 import type { MarkedExperiment } from './exposure-recorder';
 import { CHANNELS, type Cache, type Unsubscribe } from '../store/cache';
 import type { Db } from '../store/db';
-import { experimentsWithStatus, type ExperimentRow } from '../store/experiment-store';
+import type { ExperimentRow } from '../model/experiment';
+import { experimentsWithStatus } from '../store/experiment-store';
 
 /**
  * Every experiment, compiled for assignment and held in memory, so /v1/assign never waits

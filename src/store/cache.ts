@@ -51,15 +51,6 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-/** Thrown when the cache cannot be reached, so HTTP can answer 503 (never a 500). */
-export class CacheUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'CacheUnavailableError';
-    this.cause = cause;
-  }
-}
-
 /**
  * A view of a cache in which every key and channel is prefixed with `scope` (the
  * database's identity and ':'): data of two databases never meet, even in one Redis

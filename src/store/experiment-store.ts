@@ -1,15 +1,7 @@
-import { DEFINITION_FIELDS, type Definition, type Experiment, type ExperimentStatus } from '../model/experiment';
+import type { Definition, ExperimentRow, ExperimentStatus } from '../model/experiment';
 import type { Queryable } from './db';
 
-/** SQL for the experiments table. Rows come back as the API's Experiment shape. */
-export interface ExperimentRow extends Experiment {
-  /** Internal numeric id (foreign key of exposures and aggregates). */
-  id: number;
-  /** Internal random id, never reused (not even by a restored database): names its exposure marks. */
-  uid: string;
-  /** When an update first lowered coverage or changed targeting after the start (null: never). */
-  narrowedAt: string | null;
-}
+/** SQL for the experiments table. Rows come back as the model's ExperimentRow. */
 
 const COLUMNS = 'id, uid, key, status, tactic, version, definition, created_at, updated_at, started_at, completed_at, archived_at, narrowed_at';
 
@@ -47,10 +39,6 @@ function toExperiment(r: DbRow): ExperimentRow {
     uid: r.uid,
     narrowedAt: iso(r.narrowed_at),
   };
-}
-
-export function definitionOf(e: Experiment): Definition {
-  return Object.fromEntries(DEFINITION_FIELDS.map((f) => [f, e[f]])) as Definition;
 }
 
 export async function insertExperiment(q: Queryable, key: string, tactic: string, definition: Definition): Promise<ExperimentRow> {

@@ -1,15 +1,7 @@
+import type { ApiKey, Scope } from '../model/api-key';
 import type { Queryable } from './db';
 
 /** SQL for API keys. Only the sha256 of a key is stored. */
-export type Scope = 'assign' | 'read' | 'admin';
-
-export interface ApiKeyRow {
-  id: string;
-  name: string;
-  scope: Scope;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 interface DbRow {
   id: string;
@@ -19,7 +11,7 @@ interface DbRow {
   revoked_at: Date | null;
 }
 
-const toKey = (r: DbRow): ApiKeyRow => ({
+const toKey = (r: DbRow): ApiKey => ({
   id: r.id,
   name: r.name,
   scope: r.scope,
@@ -27,7 +19,7 @@ const toKey = (r: DbRow): ApiKeyRow => ({
   revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
 });
 
-export async function insertKey(q: Queryable, key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKeyRow> {
+export async function insertKey(q: Queryable, key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey> {
   const { rows } = await q.query<DbRow>(
     'INSERT INTO api_keys (id, name, scope, secret_hash) VALUES ($1, $2, $3, $4) RETURNING id, name, scope, created_at, revoked_at',
     [key.id, key.name, key.scope, key.secretHash],
@@ -35,12 +27,12 @@ export async function insertKey(q: Queryable, key: { id: string; name: string; s
   return toKey(rows[0]);
 }
 
-export async function findKeyByHash(q: Queryable, secretHash: string): Promise<ApiKeyRow | null> {
+export async function findKeyByHash(q: Queryable, secretHash: string): Promise<ApiKey | null> {
   const { rows } = await q.query<DbRow>('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE secret_hash = $1', [secretHash]);
   return rows[0] ? toKey(rows[0]) : null;
 }
 
-export async function listKeys(q: Queryable): Promise<ApiKeyRow[]> {
+export async function listKeys(q: Queryable): Promise<ApiKey[]> {
   const { rows } = await q.query<DbRow>('SELECT id, name, scope, created_at, revoked_at FROM api_keys ORDER BY created_at DESC, id');
   return rows.map(toKey);
 }

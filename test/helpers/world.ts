@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { contract } from '../../src/contract';
 import type { Runtime } from '../../src/runtime';
-import type { Scope } from '../../src/store/key-store';
+import type { Scope } from '../../src/model/api-key';
 import { viaProxy, type Proxy } from './proxy';
 import { validateResponse } from './response-validator';
 import { openTestPglite } from './template';

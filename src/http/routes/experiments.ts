@@ -1,10 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { Action } from '../../model/lifecycle';
-import type { ExperimentCreate, ExperimentStatus, ExperimentUpdate } from '../../model/experiment';
+import type { ExperimentCreate, ExperimentRow, ExperimentStatus, ExperimentUpdate } from '../../model/experiment';
 import { etagOf } from '../../experiments/experiment-service';
 import { invalid } from '../../errors';
 import type { Runtime } from '../../runtime';
-import type { ExperimentRow } from '../../store/experiment-store';
 import { resultsCsv } from '../../results/results-csv';
 import { negotiate, sendCsv } from '../csv-negotiation';
 import { actorOf as actor, locals } from '../locals';

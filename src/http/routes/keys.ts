@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Runtime } from '../../runtime';
-import type { Scope } from '../../store/key-store';
+import type { Scope } from '../../model/api-key';
 import { actorOf } from '../locals';
 
 /** /v1/keys: admin-only key management. A new key's secret is in the create response only. */
