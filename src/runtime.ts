@@ -7,7 +7,7 @@ import { createResultsService, type ResultsService } from './results/results-ser
 import { createAssigner, type Assigner } from './serving/assigner';
 import { createRegistry, type Registry } from './serving/registry';
 import { createExperimentService, type ExperimentService } from './experiments/experiment-service';
-import { createHttpMetrics, type HttpMetrics } from './http/metrics';
+import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import { createAuthenticator, type Authenticator } from './keys/authenticator';
 import { createKeyService, type KeyService } from './keys/key-service';
 import type { Logger } from './logger';
@@ -35,7 +35,8 @@ export interface Runtime {
   /** The cache, scoped to this database (every key and channel under `identity + ':'`). */
   cache: Cache;
   contract: Contract;
-  metrics: HttpMetrics;
+  /** Prometheus metrics of this process (GET /metrics): Node's, the services' and the HTTP layer's. */
+  metrics: MetricsRegistry;
   authenticator: Authenticator;
   experiments: ExperimentService;
   keys: KeyService;
@@ -99,8 +100,9 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
     const registry = await createRegistry(db, cache, logger);
     const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
     const keys = createKeyService(db, authenticator);
-    const metrics = createHttpMetrics();
-    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs, metrics.registry);
+    const metrics = new MetricsRegistry();
+    collectDefaultMetrics({ register: metrics });
+    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs, metrics);
     const holdout = { share: config.holdoutShare, salt: config.holdoutSalt };
     const assigner = createAssigner(registry, exposures, holdout);
     const ingestor = createIngestor(db, registry, exposures, contract(), holdout);

@@ -32,7 +32,10 @@ export interface Operation {
 
 export interface RouteMatch {
   operation: Operation;
+  /** Path parameters, percent-decoded, as the spec names them. */
   params: Record<string, string>;
+  /** Parameters whose percent-encoding is not valid UTF-8 (kept as written in `params`). */
+  undecodable: string[];
 }
 
 export interface Operations {
@@ -99,14 +102,16 @@ export function compileOperations(spec: Spec): Operations {
         const op = route.byMethod.get(method === 'HEAD' && !route.byMethod.has('HEAD') ? 'GET' : method);
         if (!op) return { allowed: [...route.byMethod.keys()] };
         const params: Record<string, string> = {};
+        const undecodable: string[] = [];
         route.names.forEach((name, i) => {
           try {
             params[name] = decodeURIComponent(m[i + 1]);
           } catch {
             params[name] = m[i + 1];
+            undecodable.push(name);
           }
         });
-        return { operation: op, params };
+        return { operation: op, params, undecodable };
       }
       return null;
     },

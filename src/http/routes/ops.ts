@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
 import type { Runtime } from '../../runtime';
+import type { Handlers } from '../handlers';
+import { locals } from '../locals';
 
 /**
  * Operations: liveness, readiness, Prometheus metrics, the contract and its docs page.
@@ -58,30 +59,26 @@ export async function readiness(rt: Pick<Runtime, 'db' | 'cache'>) {
   return { ready: database.ok && cache.ok, checks };
 }
 
-export function operationsRouter(rt: Runtime): Router {
-  const router = Router();
+export function opsHandlers(rt: Runtime): Handlers {
   const assetsDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
   const assets = new Map<string, Buffer>();
-
-  router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-
-  router.get('/readyz', async (_req, res) => {
-    const { ready, checks } = await readiness(rt);
-    if (!ready) res.status(503).set('Retry-After', '5');
-    res.json({ status: ready ? 'ready' : 'unavailable', checks });
-  });
-
-  router.get('/metrics', async (_req, res) => {
-    res.type(rt.metrics.registry.contentType).send(await rt.metrics.registry.metrics());
-  });
-
-  router.get('/openapi.yaml', (_req, res) => void res.type('application/yaml').send(rt.contract.text));
-  router.get('/docs', (_req, res) => void res.type('text/html; charset=utf-8').send(DOCS_HTML));
-  router.get('/docs/:asset', (req: Request, res: Response) => {
-    const name = String(req.params.asset);
-    let body = assets.get(name);
-    if (!body) assets.set(name, (body = readFileSync(path.join(assetsDir, name))));
-    res.set('Cache-Control', 'public, max-age=86400').type(ASSET_TYPES[name]).send(body);
-  });
-  return router;
+  return {
+    getHealth: (_req, res) => void res.json({ status: 'ok' }),
+    async getReadiness(_req, res) {
+      const { ready, checks } = await readiness(rt);
+      if (!ready) res.status(503).set('Retry-After', '5');
+      res.json({ status: ready ? 'ready' : 'unavailable', checks });
+    },
+    async getMetrics(_req, res) {
+      res.type(rt.metrics.contentType).send(await rt.metrics.metrics());
+    },
+    getOpenApi: (_req, res) => void res.type('application/yaml').send(rt.contract.text),
+    getDocs: (_req, res) => void res.type('text/html; charset=utf-8').send(DOCS_HTML),
+    getDocsAsset(_req, res) {
+      const name = locals(res).params.asset;
+      let body = assets.get(name);
+      if (!body) assets.set(name, (body = readFileSync(path.join(assetsDir, name))));
+      res.set('Cache-Control', 'public, max-age=86400').type(ASSET_TYPES[name]).send(body);
+    },
+  };
 }
