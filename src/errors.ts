@@ -44,6 +44,20 @@ export class VerdictError extends Error {
 }
 
 /**
+ * A change made against a version that is no longer current (optimistic concurrency): 412,
+ * and the HTTP layer sends the current version as the ETag.
+ */
+export class StaleVersionError extends VerdictError {
+  constructor(
+    detail: string,
+    readonly currentVersion: number,
+  ) {
+    super('precondition_failed', detail, { type: 'stale-version', title: 'Stale version' });
+    this.name = 'StaleVersionError';
+  }
+}
+
+/**
  * A dependency is away: thrown (wrapped) by the store when the database, or the cache
  * (Redis), cannot be reached. Nothing was changed; the HTTP layer answers 503 with
  * Retry-After (never a 500).

@@ -13,7 +13,7 @@ import {
   saveExperiment,
   type ExperimentFilter,
 } from '../store/experiment-store';
-import { VerdictError, conflict, invalid, notFound, type FieldError } from '../errors';
+import { StaleVersionError, conflict, invalid, notFound, type FieldError } from '../errors';
 import { isEditable, transition, type Action } from '../model/lifecycle';
 import {
   applyUpdate,
@@ -32,35 +32,27 @@ import {
 
 /**
  * Experiments: create, read, change, move through the lifecycle. Every change runs in one
- * transaction with its audit entry, under the row lock, checks If-Match against the
- * version, and is announced on the `experiments` channel after commit so every instance
+ * transaction with its audit entry, under the row lock, applies only to the version the
+ * caller expects (optimistic concurrency; HTTP's If-Match), and is announced on the `experiments` channel after commit so every instance
  * reloads what it holds in memory.
  */
 export interface ExperimentService {
   create(actor: string, input: ExperimentCreate): Promise<ExperimentRow>;
   get(key: string): Promise<ExperimentRow>;
   list(filter: ExperimentFilter): Promise<ExperimentRow[]>;
-  update(actor: string, key: string, patch: ExperimentUpdate, ifMatch?: string): Promise<ExperimentRow>;
-  transition(actor: string, key: string, action: Action, ifMatch?: string): Promise<ExperimentRow>;
+  update(actor: string, key: string, patch: ExperimentUpdate, expected?: ExpectedVersion): Promise<ExperimentRow>;
+  transition(actor: string, key: string, action: Action, expected?: ExpectedVersion): Promise<ExperimentRow>;
   history(key: string): Promise<AuditEntry[]>;
 }
 
-export const etagOf = (e: { version: number }) => `"${e.version}"`;
+/**
+ * The version a change was made against (the one the caller read), or several of which any
+ * will do; none: the change applies to whatever version is current.
+ */
+export type ExpectedVersion = number | readonly number[];
 
-/** If-Match holds when it lists the current ETag (strong comparison) or is `*`. */
-export function ifMatchHolds(ifMatch: string | undefined, current: { version: number }): boolean {
-  if (ifMatch === undefined) return true;
-  const tags = ifMatch.split(',').map((t) => t.trim());
-  return tags.includes('*') || tags.includes(etagOf(current));
-}
-
-function preconditionFailed(current: ExperimentRow): VerdictError {
-  return new VerdictError('precondition_failed', `the experiment changed since you read it: it is now at version ${current.version} (ETag ${etagOf(current)}); fetch it again and reapply your change`, {
-    type: 'stale-version',
-    title: 'Stale version',
-    headers: { ETag: etagOf(current) },
-  });
-}
+const expects = (expected: ExpectedVersion | undefined, version: number) =>
+  expected === undefined || (typeof expected === 'number' ? expected === version : expected.includes(version));
 
 export interface ExperimentServiceOptions {
   /** The global holdout's salt: no experiment may hash with it. */
@@ -100,10 +92,12 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
     }
   }
 
-  async function locked(tx: Queryable, key: string, ifMatch?: string): Promise<ExperimentRow> {
+  async function locked(tx: Queryable, key: string, expected?: ExpectedVersion): Promise<ExperimentRow> {
     const current = await findExperiment(tx, key, { forUpdate: true });
     if (!current) throw notFound(`no experiment with key "${key}"`);
-    if (!ifMatchHolds(ifMatch, current)) throw preconditionFailed(current);
+    if (!expects(expected, current.version)) {
+      throw new StaleVersionError(`the experiment changed since you read it: it is now at version ${current.version}; fetch it again and reapply your change`, current.version);
+    }
     return current;
   }
 
@@ -136,9 +130,9 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
 
     list: (filter) => listExperiments(db, filter),
 
-    async update(actor, key, patch, ifMatch) {
+    async update(actor, key, patch, expected) {
       const updated = await db.transaction(async (tx) => {
-        const current = await locked(tx, key, ifMatch);
+        const current = await locked(tx, key, expected);
         if (!isEditable(current.status)) throw conflict(`experiment "${key}" is archived and can no longer be changed`, 'archived');
         const before = definitionOf(current);
         const built = applyUpdate(before, patch);
@@ -171,9 +165,9 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
       return updated;
     },
 
-    async transition(actor, key, action, ifMatch) {
+    async transition(actor, key, action, expected) {
       const updated = await db.transaction(async (tx) => {
-        const current = await locked(tx, key, ifMatch);
+        const current = await locked(tx, key, expected);
         const result = transition(current.status, action);
         if (!result.ok) throw conflict(result.reason, 'invalid-transition', { currentStatus: current.status });
         const stamp = action === 'start' ? 'started_at' : action === 'complete' ? 'completed_at' : action === 'archive' ? 'archived_at' : undefined;

@@ -1,9 +1,9 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { invalid } from '../../errors';
-import { etagOf } from '../../experiments/experiment-service';
 import type { ExperimentCreate, ExperimentRow, ExperimentStatus, ExperimentUpdate } from '../../model/experiment';
 import { TRANSITIONS, type Action } from '../../model/lifecycle';
 import type { Runtime } from '../../runtime';
+import { etagOf, expectedVersions } from '../conditional';
 import type { Handlers } from '../handlers';
 import { actorOf as actor, locals } from '../locals';
 
@@ -14,10 +14,8 @@ function present(row: ExperimentRow) {
 }
 
 function sendExperiment(res: Response, row: ExperimentRow, status = 200) {
-  res.status(status).set('ETag', etagOf(row)).json(present(row));
+  res.status(status).set('ETag', etagOf(row.version)).json(present(row));
 }
-
-const ifMatch = (req: Request) => (typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined);
 
 export function encodeCursor(id: number): string {
   return Buffer.from(`id:${id}`).toString('base64url');
@@ -60,7 +58,7 @@ export function experimentHandlers(rt: Runtime): Handlers {
       sendExperiment(res, await experiments.get(key(res)));
     },
     async updateExperiment(req, res) {
-      sendExperiment(res, await experiments.update(actor(res), key(res), req.body as ExperimentUpdate, ifMatch(req)));
+      sendExperiment(res, await experiments.update(actor(res), key(res), req.body as ExperimentUpdate, expectedVersions(req)));
     },
     async getExperimentHistory(_req, res) {
       res.json({ items: await experiments.history(key(res)) });
@@ -72,7 +70,7 @@ export function experimentHandlers(rt: Runtime): Handlers {
   // POST /v1/experiments/{key}/start, .../pause, ...: operations startExperiment, pauseExperiment, ...
   for (const action of Object.keys(TRANSITIONS) as Action[]) {
     handlers[`${action}Experiment`] = async (req, res) => {
-      sendExperiment(res, await experiments.transition(actor(res), key(res), action, ifMatch(req)));
+      sendExperiment(res, await experiments.transition(actor(res), key(res), action, expectedVersions(req)));
     };
   }
   return handlers;
