@@ -33,8 +33,8 @@ import {
 /**
  * Experiments: create, read, change, move through the lifecycle. Every change runs in one
  * transaction with its audit entry, under the row lock, applies only to the version the
- * caller expects (optimistic concurrency; HTTP's If-Match), and is announced on the `experiments` channel after commit so every instance
- * reloads what it holds in memory.
+ * caller expects (optimistic concurrency; HTTP's If-Match), and is announced on the
+ * `experiments` channel after commit so every instance reloads what it holds in memory.
  */
 export interface ExperimentService {
   create(actor: string, input: ExperimentCreate): Promise<ExperimentRow>;
