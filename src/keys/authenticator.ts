@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger';
 import { CHANNELS, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
@@ -52,14 +53,14 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   const revokedIds = new Set<string>();
   // The presented key -> its hash, so the hot path hashes a key once; the map lives only in
   // this process's memory, where the request already put the key.
-  const hashes = new Map<string, string>();
-  const refused = new Map<string, number>();
+  const hashes = new LRUCache<string, string>({ max: MAX_ENTRIES });
+  // Keys just refused, answered 401 without a lookup for NEGATIVE_TTL_MS.
+  const refused = new LRUCache<string, true>({ max: MAX_ENTRIES, ttl: NEGATIVE_TTL_MS });
   let loading: Promise<void> | null = null;
 
   const hashOf = (secret: string) => {
     let hash = hashes.get(secret);
     if (hash === undefined) {
-      if (hashes.size >= MAX_ENTRIES) hashes.clear();
       hash = hashSecret(secret);
       hashes.set(secret, hash);
     }
@@ -99,8 +100,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
     if (isAdmin(hash)) return admin;
     const principal = known.get(hash);
     if (principal) return principal;
-    const until = refused.get(hash);
-    return until !== undefined && until > Date.now() ? null : undefined;
+    return refused.has(hash) ? null : undefined;
   }
 
   const announce = (message: string) =>
@@ -120,8 +120,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
         known.set(hash, principal);
         return principal;
       }
-      if (refused.size >= MAX_ENTRIES) refused.clear();
-      refused.set(hash, Date.now() + NEGATIVE_TTL_MS);
+      refused.set(hash, true);
       return null;
     },
     async created(keyId, scope, secretHash) {

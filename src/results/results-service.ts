@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { invalid, notFound } from '../errors';
 import type { Experiment } from '../model/experiment';
 import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/count-store';
@@ -35,7 +36,7 @@ export async function readCounts(db: Db, e: Experiment & { id: number }, now = n
 }
 
 export function createResultsService(db: Db, cacheSeconds: number): ResultsService {
-  const cache = new Map<string, { version: number; at: number; counts: Promise<Counts> }>();
+  const cache = new LRUCache<string, { version: number; at: number; counts: Promise<Counts> }>({ max: 1000 });
 
   async function experiment(key: string) {
     const e = await findExperiment(db, key);
@@ -49,7 +50,6 @@ export function createResultsService(db: Db, cacheSeconds: number): ResultsServi
     const counts = readCounts(db, e);
     cache.set(e.key, { version: e.version, at: Date.now(), counts });
     counts.catch(() => cache.delete(e.key));
-    if (cache.size > 1000) cache.delete(cache.keys().next().value as string);
     return counts;
   }
 

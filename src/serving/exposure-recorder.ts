@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger';
 import type { Cache } from '../store/cache';
@@ -125,12 +126,11 @@ export function createExposureRecorder(db: Db, cache: Cache, logger: Logger, flu
   let flushing: Promise<void> | null = null;
   let writingMarks: Promise<void> | null = null;
   let closed = false;
-  const near = cache.shared ? new Map<string, string>() : null;
-  const remember = (key: string, mark: string) => {
-    if (!near) return;
-    if (near.size >= NEAR_CACHE_ENTRIES) near.delete(near.keys().next().value as string);
-    near.set(key, mark);
-  };
+  // With Redis: the marks this instance knows, so a returning visitor is answered without a
+  // round trip; the least recently used go first. Bounded by count through maxSize, which
+  // (unlike `max`) allocates nothing up front.
+  const near = cache.shared ? new LRUCache<string, string>({ maxSize: NEAR_CACHE_ENTRIES, sizeCalculation: () => 1 }) : null;
+  const remember = (key: string, mark: string) => void near?.set(key, mark);
 
   /** Writes the unwritten marks to Redis while it is up (SET NX: a mark never changes). */
   function writeMarks(): Promise<void> {
