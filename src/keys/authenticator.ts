@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger';
-import { CHANNELS, type Cache } from '../store/cache';
+import { CHANNELS, followChanges, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import type { Scope } from '../model/api-key';
 import { activeKeys, findKeyByHash } from '../store/key-store';
@@ -86,14 +86,13 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   };
 
   await load();
-  const unsubscribe = await cache.subscribe(CHANNELS.keys, (message) => {
-    const [change, keyId] = message.split(':', 2);
-    if (change === 'revoke' && keyId) forget(keyId);
-    void reload();
+  const stopFollowing = await followChanges(cache, CHANNELS.keys, () => void reload(), {
+    everyMs: REFRESH_MS,
+    onMessage(message) {
+      const [change, keyId] = message.split(':', 2);
+      if (change === 'revoke' && keyId) forget(keyId);
+    },
   });
-  const timer = setInterval(() => void reload(), REFRESH_MS);
-  timer.unref();
-  const stopWatching = cache.onReconnect(() => void reload());
 
   function cached(secret: string): Principal | null | undefined {
     const hash = hashOf(secret);
@@ -134,9 +133,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
     },
     reload,
     async close() {
-      clearInterval(timer);
-      stopWatching();
-      await unsubscribe();
+      await stopFollowing();
       await loading;
     },
   };

@@ -1,7 +1,7 @@
 import { compile, type AssignableExperiment, type Assignment, type CompiledExperiment } from '../assignment';
 import type { Logger } from '../logger';
 import type { MarkedExperiment } from './exposure-recorder';
-import { CHANNELS, type Cache, type Unsubscribe } from '../store/cache';
+import { CHANNELS, followChanges, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
 import type { ExperimentRow } from '../model/experiment';
 import { experimentsWithStatus } from '../store/experiment-store';
@@ -119,10 +119,7 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
   }
 
   await load();
-  const unsubscribe: Unsubscribe = await cache.subscribe(CHANNELS.experiments, () => void reload());
-  const timer = setInterval(() => void reload(), REFRESH_MS);
-  timer.unref();
-  const stopWatching = cache.onReconnect(() => void reload());
+  const stopFollowing = await followChanges(cache, CHANNELS.experiments, () => void reload(), { everyMs: REFRESH_MS });
 
   return {
     apply(row) {
@@ -147,9 +144,7 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     all: () => [...byKey.values()],
     reload,
     async close() {
-      clearInterval(timer);
-      stopWatching();
-      await unsubscribe();
+      await stopFollowing();
       await loading;
     },
   };

@@ -52,6 +52,32 @@ export interface Cache {
 }
 
 /**
+ * Keeps what an instance holds in memory (experiments, API keys) in step with the database:
+ * `refresh` runs on every message of `channel` (after `onMessage`, if given), every
+ * `everyMs`, and whenever Redis comes back (messages may have been missed meanwhile).
+ * Resolves, once subscribed, to the function that stops all three.
+ */
+export async function followChanges(
+  cache: Cache,
+  channel: string,
+  refresh: () => void,
+  options: { everyMs: number; onMessage?: (message: string) => void },
+): Promise<() => Promise<void>> {
+  const unsubscribe = await cache.subscribe(channel, (message) => {
+    options.onMessage?.(message);
+    refresh();
+  });
+  const timer = setInterval(refresh, options.everyMs);
+  timer.unref();
+  const stopWatching = cache.onReconnect(refresh);
+  return async () => {
+    clearInterval(timer);
+    stopWatching();
+    await unsubscribe();
+  };
+}
+
+/**
  * A view of a cache in which every key and channel is prefixed with `scope` (the
  * database's identity and ':'): data of two databases never meet, even in one Redis
  * under one REDIS_PREFIX. Everything else is the underlying cache's.
