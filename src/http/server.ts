@@ -8,7 +8,7 @@ import { createApp } from './app';
 import { createCors } from './cors';
 import { markTimedOut } from './aborted';
 import { createHttpMetrics } from './metrics';
-import { createAssignRoute } from './routes/assign';
+import { createAssignRoute } from './routes/assignments';
 import { rawProblemResponse, sendProblem } from './problem';
 
 /**
