@@ -43,6 +43,41 @@ export class VerdictError extends Error {
   }
 }
 
+/**
+ * A change made against a version that is no longer current (optimistic concurrency): 412,
+ * and the HTTP layer sends the current version as the ETag.
+ */
+export class StaleVersionError extends VerdictError {
+  constructor(
+    detail: string,
+    readonly currentVersion: number,
+  ) {
+    super('precondition_failed', detail, { type: 'stale-version', title: 'Stale version' });
+    this.name = 'StaleVersionError';
+  }
+}
+
+/**
+ * A dependency is away: thrown (wrapped) by the store when the database, or the cache
+ * (Redis), cannot be reached. Nothing was changed; the HTTP layer answers 503 with
+ * Retry-After (never a 500).
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'DatabaseUnavailableError';
+    this.cause = cause;
+  }
+}
+
+export class CacheUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CacheUnavailableError';
+    this.cause = cause;
+  }
+}
+
 export const invalid = (detail: string, errors?: FieldError[]) =>
   new VerdictError('invalid', detail, { type: 'invalid-request', title: 'Invalid request', errors });
 export const notFound = (detail: string) => new VerdictError('not_found', detail);

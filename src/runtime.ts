@@ -1,21 +1,21 @@
 import type { Config } from './config';
-import { createExposureRecorder, type ExposureRecorder } from './events/exposures';
-import { createIngestor, type Ingestor } from './events/ingest';
-import { createUnitData, type UnitData } from './events/service';
-import { createResultsService, type ResultsService } from './results/service';
-import { createAssigner, type Assigner } from './experiments/assigner';
-import { createRegistry, type Registry } from './experiments/registry';
-import { createExperimentService, type ExperimentService } from './experiments/service';
-import { createHttpMetrics, type HttpMetrics } from './http/metrics';
-import { loadContract, type Contract } from './http/openapi';
+import { contract, type Contract } from './contract';
+import { createExposureRecorder, type ExposureRecorder } from './serving/exposure-recorder';
+import { createIngestor, type Ingestor } from './events/event-ingestor';
+import { createUnitData, type UnitData } from './events/unit-data';
+import { createResultsService, type ResultsService } from './results/results-service';
+import { createAssigner, type Assigner } from './serving/assigner';
+import { createRegistry, type Registry } from './serving/registry';
+import { createExperimentService, type ExperimentService } from './experiments/experiment-service';
+import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import { createAuthenticator, type Authenticator } from './keys/authenticator';
-import { createKeyService, type KeyService } from './keys/service';
+import { createKeyService, type KeyService } from './keys/key-service';
 import type { Logger } from './logger';
 import { scopeCache, type Cache } from './store/cache';
 import type { Db } from './store/db';
 import { createMemoryCache } from './store/memory-cache';
 import { lockDataDir } from './store/data-dir-lock';
-import { checkCacheIdentity, databaseIdentity } from './store/identity';
+import { checkCacheIdentity, databaseIdentity } from './store/identity-store';
 import { migrate } from './store/migrate';
 import { openPglite } from './store/pglite';
 import { connectPostgres } from './store/postgres';
@@ -35,7 +35,8 @@ export interface Runtime {
   /** The cache, scoped to this database (every key and channel under `identity + ':'`). */
   cache: Cache;
   contract: Contract;
-  metrics: HttpMetrics;
+  /** Prometheus metrics of this process (GET /metrics): Node's, the services' and the HTTP layer's. */
+  metrics: MetricsRegistry;
   authenticator: Authenticator;
   experiments: ExperimentService;
   keys: KeyService;
@@ -70,17 +71,16 @@ export function openCache(config: Config): Cache {
   return config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix) : createMemoryCache();
 }
 
-let sharedContract: Contract | undefined;
-/** The contract is immutable: parse and compile it once per process. */
-export function contract(): Contract {
-  sharedContract ??= loadContract();
-  return sharedContract;
-}
-
 /** How long a start waits for Redis before it goes on without it (it degrades, then catches up). */
 const CACHE_WAIT_MS = 2000;
 
-export async function openRuntime(config: Config, logger: Logger, given: { db?: Db; cache?: Cache } = {}): Promise<Runtime> {
+/** Storage and cache opened by the caller (tests); otherwise from the configuration. */
+export interface RuntimeOptions {
+  db?: Db;
+  cache?: Cache;
+}
+
+export async function openRuntime(config: Config, logger: Logger, given: RuntimeOptions = {}): Promise<Runtime> {
   const db = given.db ?? (await openDb(config));
   const base = given.cache ?? openCache(config);
   try {
@@ -100,8 +100,9 @@ export async function openRuntime(config: Config, logger: Logger, given: { db?: 
     const registry = await createRegistry(db, cache, logger);
     const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
     const keys = createKeyService(db, authenticator);
-    const metrics = createHttpMetrics();
-    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs, metrics.registry);
+    const metrics = new MetricsRegistry();
+    collectDefaultMetrics({ register: metrics });
+    const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs, metrics);
     const holdout = { share: config.holdoutShare, salt: config.holdoutSalt };
     const assigner = createAssigner(registry, exposures, holdout);
     const ingestor = createIngestor(db, registry, exposures, contract(), holdout);

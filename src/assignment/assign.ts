@@ -9,7 +9,7 @@ import type { CompiledExperiment } from './compile';
 import { bucket } from './hash';
 import { isHeldOut } from './holdout';
 import { matches } from './targeting';
-import type { AssignOptions, Assignment, HoldoutConfig, Unit } from './types';
+import type { AssignOptions, Assignment, HoldoutConfig, Unit } from './engine-types';
 
 /** `heldOut` is undefined when not yet computed (assignAll computes it once per unit). */
 function decide(

@@ -6,8 +6,8 @@
  * The compiled form copies what it keeps: later edits to the input have no effect.
  */
 import { layerSalt } from './layers';
-import type { AssignableExperiment, Assignment, PathError, Reason, Targeting } from './types';
-import { validateExperiment } from './validate';
+import type { AssignableExperiment, Assignment, PathError, Reason, Targeting } from './engine-types';
+import { validateExperiment } from './validate-experiment';
 
 /** Reasons for which a unit is served the control. */
 export type ControlReason = Exclude<Reason, 'bucketed' | 'forced'>;

@@ -4,7 +4,7 @@
  * holdout, so the holdout measures "all experiments shipped" against "none".
  */
 import { bucket } from './hash';
-import type { PathError, HoldoutConfig } from './types';
+import type { PathError, HoldoutConfig } from './engine-types';
 
 export const DEFAULT_HOLDOUT_SALT = 'verdict-holdout';
 

@@ -3,14 +3,14 @@
  * Typical use: `const c = compile(experiment)` when experiments load, then
  * `assign(unit, c, { holdout, sticky })` per request (or `assignAll` for several experiments).
  */
-export * from './types';
+export * from './engine-types';
 export { hashInput, hash32, bucket } from './hash';
 export { compile, InvalidExperimentError } from './compile';
 export type { CompiledExperiment, ControlReason } from './compile';
 export { assign, assignAll } from './assign';
 export type { AssignAllOptions } from './assign';
-export { validateExperiment, STATUSES, MAX_SALT_LENGTH, MAX_VARIANT_KEY_LENGTH } from './validate';
-export { validateUnit, validateUnitId, validateAttributes, unstorable, unstorableFields, MAX_UNIT_ID_LENGTH } from './unit';
+export { validateExperiment, STATUSES, MAX_SALT_LENGTH, MAX_VARIANT_KEY_LENGTH } from './validate-experiment';
+export { validateUnit, validateUnitId, validateAttributes, unstorable, MAX_UNIT_ID_LENGTH } from './unit';
 export {
   matches,
   validateTargeting,
@@ -28,5 +28,5 @@ export {
   LAYER_KEY_PATTERN,
 } from './layers';
 export { isHeldOut, validateHoldout, DEFAULT_HOLDOUT_SALT } from './holdout';
-export { expandFactorial, validateFactors, MAX_FACTORIAL_CELLS, SLUG_PATTERN } from './factorial';
-export type { Factor, FactorLevel, FactorialVariant, FactorialDesign, FactorialResult } from './factorial';
+export { expandFactorial, validateFactors, MAX_FACTORIAL_CELLS, SLUG_PATTERN } from './factorial-design';
+export type { Factor, FactorLevel, FactorialVariant, FactorialDesign, FactorialResult } from './factorial-design';

@@ -5,7 +5,7 @@
  * [0, 0.5) and [0.5, 1) do not overlap), so every unit is eligible for at most one of them.
  */
 import { bucket } from './hash';
-import type { PathError, LayerSlice } from './types';
+import type { PathError, LayerSlice } from './engine-types';
 
 export const LAYER_SALT_PREFIX = 'layer:';
 

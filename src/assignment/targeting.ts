@@ -13,7 +13,7 @@
  * `validateTargeting` bounds the tree: depth <= 8 (a lone condition has depth 1),
  * at most 100 conditions, no unknown keys. `matches` assumes a validated tree.
  */
-import type { Attributes, PathError, Targeting, TargetingCondition, TargetingOp } from './types';
+import type { Attributes, PathError, Targeting, TargetingCondition, TargetingOp } from './engine-types';
 
 export const MAX_TARGETING_DEPTH = 8;
 export const MAX_TARGETING_CONDITIONS = 100;

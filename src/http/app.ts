@@ -1,24 +1,28 @@
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { unstorable, unstorableFields } from '../assignment';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { unstorable } from '../assignment';
+import { unstorableFields } from '../contract';
 import { VerdictError, invalid, type FieldError } from '../errors';
-import { endedEarly, logEndedEarly } from './aborted';
 import type { Runtime } from '../runtime';
+import { endedEarly, logEndedEarly } from './aborted';
+import { bodyRequired, declaresBody, readJsonBody, requireJsonContentType } from './body';
+import type { Handlers } from './handlers';
+import type { HttpMetrics } from './metrics';
 import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
-import { locals } from './locals';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
-import { experimentsRouter } from './routes/experiments';
-import { eventsRouter } from './routes/events';
-import { keysRouter } from './routes/keys';
-import { operationsRouter } from './routes/operations';
-import { tacticsRouter } from './routes/tactics';
+import { eventHandlers } from './routes/events';
+import { experimentHandlers } from './routes/experiments';
+import { keyHandlers } from './routes/keys';
+import { opsHandlers } from './routes/ops';
+import { resultHandlers } from './routes/results';
+import { tacticHandlers } from './routes/tactics';
 
 /**
- * The express application. Before any router runs, every request is matched against
- * openapi.yaml (unknown path -> 404, known path with another method -> 405), authorized
- * by the operation's scope, its body parsed and everything validated against the spec's
- * schemas. Routers therefore see only well-formed input. Every error leaves as
- * application/problem+json.
+ * The express application: a gateway, then the operation's handler. Every request is
+ * matched against openapi.yaml (unknown path -> 404, known path with another method -> 405),
+ * authorized by the operation's scope, its body read and everything validated against the
+ * spec's schemas; then the handler bound to its operationId (routes/) answers. Handlers
+ * therefore see only well-formed input. Every error leaves as application/problem+json.
  */
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Larger bodies per operation. */
@@ -42,29 +46,21 @@ function unstorableInput(operationId: string, params: Record<string, string>, bo
   return errors;
 }
 
-const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json$/i;
-
-function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+/** Every operation served through express, by operationId (POST /v1/assign has its own lean route). */
+function handlersOf(rt: Runtime): Handlers {
+  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt) };
 }
 
-export function createApp(rt: Runtime) {
+export function createApp(rt: Runtime, metrics: HttpMetrics) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  const handlers = handlersOf(rt);
 
-  const parsers = new Map<number, ReturnType<typeof express.json>>();
-  const jsonParser = (limit: number) => {
-    let p = parsers.get(limit);
-    if (!p) parsers.set(limit, (p = express.json({ limit, strict: true, type: () => true })));
-    return p;
-  };
-
-  // Gateway: context, route match, auth, body, validation.
-  app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const ctx = beginRequest(req, res, rt.logger, rt.metrics);
+  // Gateway: context, route match, auth, body, validation; then the operation's handler.
+  app.use(async (req: Request, res: Response) => {
+    const ctx = beginRequest(req, res, rt.logger, metrics);
     res.locals.ctx = ctx;
     const match = rt.contract.match(req.method, req.path);
     if (!match) throw new VerdictError('not_found', `no route for ${req.method} ${req.path}; see /docs`);
@@ -73,47 +69,38 @@ export function createApp(rt: Runtime) {
         headers: { Allow: match.allowed.join(', ') },
       });
     }
-    const { operation, params } = match;
+    const { operation, params, undecodable } = match;
     ctx.route = operation.path;
     res.locals.operation = operation;
     res.locals.params = params;
     res.locals.principal = await authorize(req, operation, rt.authenticator);
 
     if (operation.hasBody) {
-      const type = req.headers['content-type'];
-      if (hasBody(req)) {
-        const mediaType = (type ?? '').split(';')[0].trim();
-        if (!JSON_TYPE.test(mediaType)) {
-          throw new VerdictError('unsupported_media_type', `send the body as application/json (got ${type ? `"${type}"` : 'no Content-Type'})`);
-        }
-        await new Promise<void>((resolve, reject) =>
-          jsonParser(BODY_LIMITS[operation.operationId] ?? DEFAULT_BODY_LIMIT)(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
-        );
+      if (declaresBody(req)) {
+        requireJsonContentType(req);
+        req.body = await readJsonBody(req, res, { limit: BODY_LIMITS[operation.operationId] ?? DEFAULT_BODY_LIMIT, compressed: true });
       } else if (operation.bodyRequired) {
-        throw invalid('a JSON body is required', [{ field: '/', message: 'is required' }]);
+        throw bodyRequired();
       }
     }
 
     const { errors, query } = operation.validateParams({ path: params, query: req.query as Record<string, unknown>, headers: req.headers });
+    for (const name of undecodable) {
+      const field = `path.${name}`;
+      for (let i = errors.length - 1; i >= 0; i--) if (errors[i].field === field) errors.splice(i, 1);
+      errors.push({ field, message: 'is not valid percent-encoding (UTF-8 bytes, RFC 3986)' });
+    }
     res.locals.query = query;
     if (operation.hasBody && req.body !== undefined) errors.push(...operation.validateBody(req.body));
     for (const e of unstorableInput(operation.operationId, params, operation.hasBody ? req.body : undefined)) {
       if (!errors.some((x) => x.field === e.field)) errors.push(e);
     }
     if (errors.length) throw invalid(`the request does not match the API contract (${errors.length} problem${errors.length > 1 ? 's' : ''})`, errors);
-    next();
-  });
 
-  app.use(operationsRouter(rt));
-  app.use(experimentsRouter(rt));
-  app.use(eventsRouter(rt));
-  app.use(keysRouter(rt));
-  app.use(tacticsRouter(rt));
-
-  // A documented operation no router answered: a bug, never the client's fault.
-  app.use((_req: Request, res: Response) => {
-    const ctx = locals(res).ctx;
-    ctx.log.error({ operation: locals(res).operation?.operationId }, 'operation has no handler');
+    const handler = handlers[operation.operationId];
+    if (handler) return void (await handler(req, res));
+    // A documented operation no handler answers: a bug, never the client's fault.
+    ctx.log.error({ operation: operation.operationId }, 'operation has no handler');
     sendProblem(res, { ...internalError(ctx.id), title: 'Not Implemented', status: 501, detail: 'this operation is documented but not implemented' });
   });
 

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import type { Config } from '../config';
+import type { Contract } from '../contract';
 
 /**
- * CORS for the storefront's two paths, /v1/assign and /v1/events, so a page on an allowed
- * origin (CORS_ORIGINS) can call them with the assign key it embeds. Every other path stays
+ * CORS for the storefront's paths, those for which openapi.yaml documents a preflight (an
+ * OPTIONS operation: /v1/assign and /v1/events), so a page on an allowed origin
+ * (CORS_ORIGINS) can call them with the assign key it embeds. Every other path stays
  * same-origin: the dashboard reads the API with keys that must never sit in a page.
  *
  * The `cors` package does the header work (origin matching, Vary, preflight answers); it is
@@ -14,10 +16,8 @@ import type { Config } from '../config';
  * Origin, without which the browser sends nothing. Requests without an Origin header (a
  * server calling the API) skip it entirely: the hot path pays nothing for CORS.
  */
-export const CORS_PATHS = ['/v1/assign', '/v1/events'];
-
 /** The path of a request target as the contract routes it (no query, one optional trailing slash). */
-function corsPath(url: string): boolean {
+function pathOf(url: string): string {
   let end = url.length;
   for (const stop of ['?', '#']) {
     const i = url.indexOf(stop);
@@ -25,13 +25,14 @@ function corsPath(url: string): boolean {
   }
   let path = url.slice(0, end);
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  return CORS_PATHS.includes(path);
+  return path;
 }
 
 export type Next = () => void;
 
 /** The CORS step for a request: calls `next` to go on, or answers the preflight itself. */
-export function createCors(config: Pick<Config, 'corsOrigins' | 'corsMaxAgeSeconds'>) {
+export function createCors(config: Pick<Config, 'corsOrigins' | 'corsMaxAgeSeconds'>, contract: Pick<Contract, 'operations'>) {
+  const paths = new Set(contract.operations.filter((o) => o.method === 'OPTIONS').map((o) => o.path));
   const middleware = cors({
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['POST'],
@@ -45,7 +46,7 @@ export function createCors(config: Pick<Config, 'corsOrigins' | 'corsMaxAgeSecon
   return {
     /** Whether this request goes through CORS (a preflight, or a browser's cross-origin call, on a CORS path). */
     applies(req: IncomingMessage): boolean {
-      return (req.method === 'OPTIONS' || req.headers.origin !== undefined) && corsPath(req.url ?? '/');
+      return (req.method === 'OPTIONS' || req.headers.origin !== undefined) && paths.has(pathOf(req.url ?? '/'));
     },
     handle(req: IncomingMessage, res: ServerResponse, next: Next): void {
       middleware(req, res, () => next());

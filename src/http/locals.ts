@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Principal } from '../keys/authenticator';
 import type { RequestContext } from './middleware/context';
-import type { Operation } from './openapi';
+import type { Operation } from '../contract';
 
 /** What the gateway middleware leaves on res.locals for the routers. */
 export interface Locals {

@@ -1,17 +1,15 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
- * Prometheus metrics: request counts and latency by route (the spec's path template, so
- * ids do not explode the label set), method and status; plus Node's process metrics.
+ * Prometheus metrics of the HTTP layer, in the runtime's registry (beside Node's process
+ * metrics and the services' own): request counts and latency by route (the spec's path
+ * template, so ids do not explode the label set), method and status.
  */
 export interface HttpMetrics {
-  registry: Registry;
   observe(method: string, route: string, status: number, seconds: number): void;
 }
 
-export function createHttpMetrics(): HttpMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+export function createHttpMetrics(registry: Registry): HttpMetrics {
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
   const latency = new Histogram({
@@ -24,7 +22,6 @@ export function createHttpMetrics(): HttpMetrics {
   // Label children resolved once per (method, route, status): observing is then a plain add.
   const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return {
-    registry,
     observe(method, route, status, seconds) {
       const id = `${method} ${route} ${status}`;
       let child = children.get(id);

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { VerdictError, invalid, type ErrorKind, type FieldError } from '../errors';
-import { CacheUnavailableError } from '../store/cache';
-import { DatabaseUnavailableError } from '../store/db';
+import { CacheUnavailableError, DatabaseUnavailableError, StaleVersionError, VerdictError, invalid, type ErrorKind, type FieldError } from '../errors';
+import { etagOf } from './conditional';
 
 /**
  * RFC 9457 problem details. Every error the API answers is one of these, written by
@@ -71,7 +70,8 @@ export function toProblem(err: VerdictError, requestId?: string): { problem: Pro
       ...(o.errors ? { errors: o.errors } : {}),
       ...(requestId ? { requestId } : {}),
     },
-    headers: o.headers ?? {},
+    // A stale version: the current one, as the ETag a retry sends back in If-Match.
+    headers: err instanceof StaleVersionError ? { ...o.headers, ETag: etagOf(err.currentVersion) } : (o.headers ?? {}),
   };
 }
 

@@ -3,13 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { openRuntime, type Runtime } from '../runtime';
-import type { Cache } from '../store/cache';
-import type { Db } from '../store/db';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../runtime';
 import { createApp } from './app';
 import { createCors } from './cors';
 import { markTimedOut } from './aborted';
-import { createFastAssign, isAssignUrl } from './fast-assign';
+import { createHttpMetrics } from './metrics';
+import { createAssignRoute } from './routes/assignments';
 import { rawProblemResponse, sendProblem } from './problem';
 
 /**
@@ -27,10 +26,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface ServerOptions {
-  /** Storage and cache opened by the caller (tests); otherwise from the configuration. */
-  db?: Db;
-  cache?: Cache;
+export interface ServerOptions extends RuntimeOptions {
   /** Called once the runtime is open, before the first request is served by it. */
   onReady?: (rt: Runtime) => Promise<void>;
 }
@@ -72,14 +68,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     try {
       const rt = await openRuntime(config, logger, options);
       await options.onReady?.(rt);
-      const app = createApp(rt);
-      const fastAssign = createFastAssign(rt);
-      const cors = createCors(config);
-      const route: http.RequestListener = (req, res) => {
-        const url = req.url ?? '/';
-        if (req.method === 'POST' && isAssignUrl(url)) return fastAssign(req, res);
-        return app(req, res);
-      };
+      const metrics = createHttpMetrics(rt.metrics);
+      const app = createApp(rt, metrics);
+      const assign = createAssignRoute(rt, metrics);
+      const cors = createCors(config, rt.contract);
+      const route: http.RequestListener = (req, res) => (assign.isAssignRequest(req) ? assign.handle(req, res) : app(req, res));
       handler = (req, res) => (cors.applies(req) ? cors.handle(req, res, () => route(req, res)) : route(req, res));
       return rt;
     } catch (err) {

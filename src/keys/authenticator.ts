@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger';
-import type { Cache } from '../store/cache';
+import { CHANNELS, followChanges, type Cache } from '../store/cache';
 import type { Db } from '../store/db';
-import { activeKeys, findKeyByHash, type Scope } from '../store/keys';
-import { hashSecret } from './keys';
+import type { Scope } from '../model/api-key';
+import { activeKeys, findKeyByHash } from '../store/key-store';
+import { hashSecret } from './key-secrets';
 
 /**
  * Turns a bearer key into a principal (key id + scope), without waiting on the database
@@ -27,7 +29,6 @@ export interface Principal {
 }
 
 export const ENV_ADMIN_KEY_ID = 'env:VERDICT_ADMIN_KEY';
-export const KEYS_CHANNEL = 'keys:changed';
 const REFRESH_MS = 10_000;
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_ENTRIES = 10_000;
@@ -52,14 +53,14 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   const revokedIds = new Set<string>();
   // The presented key -> its hash, so the hot path hashes a key once; the map lives only in
   // this process's memory, where the request already put the key.
-  const hashes = new Map<string, string>();
-  const refused = new Map<string, number>();
+  const hashes = new LRUCache<string, string>({ max: MAX_ENTRIES });
+  // Keys just refused, answered 401 without a lookup for NEGATIVE_TTL_MS.
+  const refused = new LRUCache<string, true>({ max: MAX_ENTRIES, ttl: NEGATIVE_TTL_MS });
   let loading: Promise<void> | null = null;
 
   const hashOf = (secret: string) => {
     let hash = hashes.get(secret);
     if (hash === undefined) {
-      if (hashes.size >= MAX_ENTRIES) hashes.clear();
       hash = hashSecret(secret);
       hashes.set(secret, hash);
     }
@@ -85,26 +86,24 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   };
 
   await load();
-  const unsubscribe = await cache.subscribe(KEYS_CHANNEL, (message) => {
-    const [change, keyId] = message.split(':', 2);
-    if (change === 'revoke' && keyId) forget(keyId);
-    void reload();
+  const stopFollowing = await followChanges(cache, CHANNELS.keys, () => void reload(), {
+    everyMs: REFRESH_MS,
+    onMessage(message) {
+      const [change, keyId] = message.split(':', 2);
+      if (change === 'revoke' && keyId) forget(keyId);
+    },
   });
-  const timer = setInterval(() => void reload(), REFRESH_MS);
-  timer.unref();
-  const stopWatching = cache.onReconnect(() => void reload());
 
   function cached(secret: string): Principal | null | undefined {
     const hash = hashOf(secret);
     if (isAdmin(hash)) return admin;
     const principal = known.get(hash);
     if (principal) return principal;
-    const until = refused.get(hash);
-    return until !== undefined && until > Date.now() ? null : undefined;
+    return refused.has(hash) ? null : undefined;
   }
 
   const announce = (message: string) =>
-    cache.publish(KEYS_CHANNEL, message).catch((err) =>
+    cache.publish(CHANNELS.keys, message).catch((err) =>
       logger.warn({ err: err instanceof Error ? err.message : err }, 'could not announce a key change through Redis; the other instances see it on their next reload'),
     );
 
@@ -120,8 +119,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
         known.set(hash, principal);
         return principal;
       }
-      if (refused.size >= MAX_ENTRIES) refused.clear();
-      refused.set(hash, Date.now() + NEGATIVE_TTL_MS);
+      refused.set(hash, true);
       return null;
     },
     async created(keyId, scope, secretHash) {
@@ -135,9 +133,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
     },
     reload,
     async close() {
-      clearInterval(timer);
-      stopWatching();
-      await unsubscribe();
+      await stopFollowing();
       await loading;
     },
   };

@@ -1,5 +1,5 @@
-import type { components } from '../api/schema';
-import type { Metric } from '../experiments/model';
+import type { components } from '../contract/schema';
+import type { Metric } from '../model/experiment';
 import { benjaminiHochberg, holm } from '../stats';
 
 /**

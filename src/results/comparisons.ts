@@ -1,5 +1,5 @@
-import type { components } from '../api/schema';
-import type { Experiment, Metric } from '../experiments/model';
+import type { components } from '../contract/schema';
+import type { Experiment, Metric } from '../model/experiment';
 import { pairPlannedSampleSize, type Comparison } from '../stats';
 import type { VariantCounts } from './counts';
 import { kindOf } from './metric-kinds';

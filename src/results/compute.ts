@@ -1,5 +1,5 @@
-import type { components } from '../api/schema';
-import type { Experiment, Metric } from '../experiments/model';
+import type { components } from '../contract/schema';
+import type { Experiment, Metric } from '../model/experiment';
 import { adjustArms, adjustSegments } from './adjustments';
 import { DEFAULT_PLANNED_SAMPLE_SIZE, resultBlock } from './comparisons';
 import type { Counts } from './counts';

@@ -1,6 +1,6 @@
-import type { components } from '../api/schema';
-import { streamOf, type Experiment } from '../experiments/model';
-import type { CellRow, CountingMetric, CrossRow, RatioParts, StreamRow, UnitsRow } from '../store/counts';
+import type { components } from '../contract/schema';
+import { streamOf, type Experiment } from '../model/experiment';
+import type { CellRow, CountingMetric, CrossRow, RatioParts, StreamRow, UnitsRow } from '../store/count-store';
 
 /**
  * Shapes the rows of store/counts into the API's Counts. The rows are per segment cell (one

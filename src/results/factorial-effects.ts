@@ -1,5 +1,5 @@
-import type { components } from '../api/schema';
-import type { Experiment, Metric } from '../experiments/model';
+import type { components } from '../contract/schema';
+import type { Experiment, Metric } from '../model/experiment';
 import { factorialEffects, type Factor, type FactorialCell, type FactorialEffect } from '../stats';
 import { DEFAULT_PLANNED_SAMPLE_SIZE } from './comparisons';
 import type { VariantCounts } from './counts';

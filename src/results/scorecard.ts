@@ -1,5 +1,5 @@
-import type { components } from '../api/schema';
-import type { Experiment } from '../experiments/model';
+import type { components } from '../contract/schema';
+import type { Experiment } from '../model/experiment';
 import { logRatioEffect, metaFixed, metaRandomDL, type EffectSize } from '../stats';
 import type { Results } from './compute';
 import { DEFAULT_MIN_DAYS, daysRunning, type Decision } from './decision';

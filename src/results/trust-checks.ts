@@ -1,5 +1,5 @@
-import type { components } from '../api/schema';
-import type { Experiment } from '../experiments/model';
+import type { components } from '../contract/schema';
+import type { Experiment } from '../model/experiment';
 import { sampleRatioMismatch } from '../stats';
 import type { VariantCounts } from './counts';
 

@@ -10,6 +10,19 @@
  */
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * The pub/sub channels, each announcing a change every instance must take into account at
+ * once (under the cache's scope, so only instances on the same database hear it):
+ *   experiments  an experiment was created or changed (message: its key): registries reload;
+ *   keys         a key was created or revoked ("create:<id>", "revoke:<id>"): authenticators reload;
+ *   unitsErased  a unit was erased (message: its id): recorders drop what they hold of it.
+ */
+export const CHANNELS = {
+  experiments: 'experiments:changed',
+  keys: 'keys:changed',
+  unitsErased: 'units:erased',
+} as const;
+
 export interface Cache {
   /** Which backend runs: for operators (/readyz) only; code decides on `shared`. */
   readonly backend: 'redis' | 'memory';
@@ -38,13 +51,30 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-/** Thrown when the cache cannot be reached, so HTTP can answer 503 (never a 500). */
-export class CacheUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'CacheUnavailableError';
-    this.cause = cause;
-  }
+/**
+ * Keeps what an instance holds in memory (experiments, API keys) in step with the database:
+ * `refresh` runs on every message of `channel` (after `onMessage`, if given), every
+ * `everyMs`, and whenever Redis comes back (messages may have been missed meanwhile).
+ * Resolves, once subscribed, to the function that stops all three.
+ */
+export async function followChanges(
+  cache: Cache,
+  channel: string,
+  refresh: () => void,
+  options: { everyMs: number; onMessage?: (message: string) => void },
+): Promise<() => Promise<void>> {
+  const unsubscribe = await cache.subscribe(channel, (message) => {
+    options.onMessage?.(message);
+    refresh();
+  });
+  const timer = setInterval(refresh, options.everyMs);
+  timer.unref();
+  const stopWatching = cache.onReconnect(refresh);
+  return async () => {
+    clearInterval(timer);
+    stopWatching();
+    await unsubscribe();
+  };
 }
 
 /**

@@ -25,15 +25,6 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-/** Thrown (wrapped) when the database cannot be reached, so HTTP can answer 503. */
-export class DatabaseUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'DatabaseUnavailableError';
-    this.cause = cause;
-  }
-}
-
 /** Postgres SQLSTATE of a driver error, when there is one. */
 export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -1,38 +1,27 @@
 import { EventEmitter } from 'node:events';
+import { LRUCache } from 'lru-cache';
 import type { Cache } from './cache';
 
 /**
- * The in-process cache: a Map with optional expiry and an EventEmitter for pub/sub.
- * It serves a single instance; several instances need Redis to share state. It holds at
- * most `maxEntries` values; past that the oldest written are dropped first.
+ * The in-process cache: an LRU cache (lru-cache) with optional expiry per value, and an
+ * EventEmitter for pub/sub. It serves a single instance; several instances need Redis to
+ * share state. It holds at most `maxEntries` values; past that the least recently used are
+ * dropped first (a returning visitor's exposure mark, read on each visit, stays).
  */
 export const DEFAULT_MAX_ENTRIES = 2_000_000;
 
 export function createMemoryCache(options: { maxEntries?: number } = {}): Cache {
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const values = new Map<string, { value: string; expiresAt: number }>();
+  // Bounded by count through maxSize (each value weighs 1) rather than `max`, which would
+  // allocate its arrays for all two million entries up front.
+  const values = new LRUCache<string, string>({ maxSize: options.maxEntries ?? DEFAULT_MAX_ENTRIES, sizeCalculation: () => 1 });
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
 
-  const live = (key: string): string | null => {
-    const entry = values.get(key);
-    if (!entry) return null;
-    if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-      values.delete(key);
-      return null;
-    }
-    return entry.value;
-  };
-  const put = (key: string, value: string, ttlSeconds?: number) => {
-    if (values.size >= maxEntries && !values.has(key)) values.delete(values.keys().next().value as string);
-    values.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : 0 });
-  };
+  const live = (key: string): string | null => values.get(key) ?? null;
+  const put = (key: string, value: string, ttlSeconds?: number) => void values.set(key, value, { ttl: ttlSeconds ? ttlSeconds * 1000 : 0 });
 
   // Drop expired entries now and then so short-lived keys do not accumulate.
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [key, entry] of values) if (entry.expiresAt !== 0 && entry.expiresAt <= now) values.delete(key);
-  }, 60_000);
+  const sweep = setInterval(() => values.purgeStale(), 60_000);
   sweep.unref();
 
   return {

@@ -1,5 +1,6 @@
 import { Pool, types as pgTypes, type PoolClient, type PoolConfig } from 'pg';
-import { DatabaseUnavailableError, type Db, type Queryable, type QueryResult } from './db';
+import { DatabaseUnavailableError } from '../errors';
+import type { Db, Queryable, QueryResult } from './db';
 
 /**
  * PostgreSQL through a pg connection pool. Counts (int8) and numerics come back as

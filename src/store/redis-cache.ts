@@ -1,5 +1,6 @@
 import Redis, { ReplyError, type RedisOptions } from 'ioredis';
-import { CacheUnavailableError, type Cache } from './cache';
+import { CacheUnavailableError } from '../errors';
+import type { Cache } from './cache';
 
 /**
  * Redis through ioredis. Every key and channel is prefixed (REDIS_PREFIX), so several

@@ -1,11 +1,11 @@
 /** assign(): the precedence of the decision rules, overrides, consent, sticky and factors. */
 import { assign, assignAll } from '../../src/assignment/assign';
 import { compile } from '../../src/assignment/compile';
-import { expandFactorial } from '../../src/assignment/factorial';
+import { expandFactorial } from '../../src/assignment/factorial-design';
 import { bucket } from '../../src/assignment/hash';
 import { isHeldOut } from '../../src/assignment/holdout';
 import { layerBucket } from '../../src/assignment/layers';
-import type { AssignableExperiment, HoldoutConfig, Targeting } from '../../src/assignment/types';
+import type { AssignableExperiment, HoldoutConfig, Targeting } from '../../src/assignment/engine-types';
 import { compiled, experiment, unitIds } from './support';
 
 const holdout: HoldoutConfig = { share: 0.5, salt: 'test-holdout' };

@@ -1,6 +1,6 @@
 /** compile(): validation with field paths, normalised ranges, isolation from later input edits. */
 import { compile, InvalidExperimentError } from '../../src/assignment/compile';
-import { validateExperiment } from '../../src/assignment/validate';
+import { validateExperiment } from '../../src/assignment/validate-experiment';
 import { experiment } from './support';
 
 describe('validateExperiment', () => {

@@ -1,6 +1,6 @@
 /** Full factorial expansion and its validation (errors with field paths, never throws). */
 import fc from 'fast-check';
-import { expandFactorial, type Factor } from '../../src/assignment/factorial';
+import { expandFactorial, type Factor } from '../../src/assignment/factorial-design';
 
 const factors: Factor[] = [
   { key: 'copy', levels: [{ key: 'generic' }, { key: 'personal', name: 'Personalised' }] },

@@ -1,7 +1,7 @@
 /** Layer slices: overlap rules and validation (the lead refuses overlapping slices with 409). */
 import fc from 'fast-check';
 import { findOverlap, slicesOverlap, validateLayerSlice } from '../../src/assignment/layers';
-import type { LayerSlice } from '../../src/assignment/types';
+import type { LayerSlice } from '../../src/assignment/engine-types';
 
 const s = (start: number, end: number, key = 'home'): LayerSlice => ({ key, start, end });
 

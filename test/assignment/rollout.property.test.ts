@@ -4,9 +4,9 @@
  */
 import { assign } from '../../src/assignment/assign';
 import { compile } from '../../src/assignment/compile';
-import { expandFactorial } from '../../src/assignment/factorial';
+import { expandFactorial } from '../../src/assignment/factorial-design';
 import { findOverlap } from '../../src/assignment/layers';
-import type { Assignment, HoldoutConfig } from '../../src/assignment/types';
+import type { Assignment, HoldoutConfig } from '../../src/assignment/engine-types';
 import { chiSquareGoodnessOfFit, countBy, experiment, unitIds } from './support';
 
 const N = 100_000;

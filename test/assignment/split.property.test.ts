@@ -7,7 +7,7 @@
 import vectors from '../vectors/bucketing.json';
 import { assign } from '../../src/assignment/assign';
 import { compile } from '../../src/assignment/compile';
-import type { AssignableExperiment } from '../../src/assignment/types';
+import type { AssignableExperiment } from '../../src/assignment/engine-types';
 import { chiSquareGoodnessOfFit, chiSquareIndependence, countBy, experiment, unitIds } from './support';
 
 const N = 100_000;

@@ -3,7 +3,7 @@
  * chi-square tests the property suites use (p-values from jstat).
  */
 import { compile } from '../../src/assignment/compile';
-import type { AssignableExperiment } from '../../src/assignment/types';
+import type { AssignableExperiment } from '../../src/assignment/engine-types';
 
 interface JStatLike {
   chisquare: { cdf(x: number, dof: number): number };

@@ -1,6 +1,6 @@
 /** Targeting: every operator, missing attributes, type mismatches, nesting, validation. */
 import { matches, validateTargeting } from '../../src/assignment/targeting';
-import type { Attributes, Targeting, TargetingOp } from '../../src/assignment/types';
+import type { Attributes, Targeting, TargetingOp } from '../../src/assignment/engine-types';
 
 const attrs: Attributes = { device: 'mobile', country: 'DE', age: 34, visits: 0, premium: true, score: '10' };
 const cond = (attribute: string, op: TargetingOp, value: unknown): Targeting => ({ attribute, op, value });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { contract } from '../../src/runtime';
+import { contract } from '../../src/contract';
+import { validateResponse } from '../helpers/response-validator';
 import { bearer, startWorld, type World } from '../helpers/world';
 
 test('openapi.yaml is a valid OpenAPI 3.1 document', () => {
@@ -16,13 +17,13 @@ test('openapi.yaml is a valid OpenAPI 3.1 document', () => {
   expect(JSON.parse(out)).toEqual({ valid: true, version: '3.1', errors: null });
 });
 
-test('src/api/schema.ts is regenerated from the current openapi.yaml (npm run gen:api)', () => {
+test('src/contract/schema.ts is regenerated from the current openapi.yaml (npm run gen:api)', () => {
   const generated = execFileSync(
     process.execPath,
     ['node_modules/openapi-typescript/bin/cli.js', 'openapi.yaml', '--default-non-nullable', 'false'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  expect(readFileSync('src/api/schema.ts', 'utf8')).toBe(generated);
+  expect(readFileSync('src/contract/schema.ts', 'utf8')).toBe(generated);
 });
 
 test('every operation that needs a key names its scope in x-scope', () => {
@@ -70,28 +71,28 @@ describe('the response checker the tests use', () => {
 
   test('never accepts a 500, documented or not, on a known path or not', () => {
     for (const operation of [op('listExperiments'), op('createExperiment'), op('assign'), null]) {
-      expect(c.validateResponse(operation, 500, PJ, problem(500))).not.toEqual([]);
+      expect(validateResponse(operation, 500, PJ, problem(500))).not.toEqual([]);
     }
   });
 
   test('accepts the generic statuses any operation may answer, only as a Problem matching the status', () => {
-    expect(c.validateResponse(op('listExperiments'), 405, PJ, problem(405))).toEqual([]);
-    expect(c.validateResponse(op('listExperiments'), 503, PJ, problem(503))).toEqual([]);
-    expect(c.validateResponse(op('createKey'), 404, PJ, problem(404))).toEqual([]);
-    expect(c.validateResponse(op('listExperiments'), 404, PJ, { oops: true })).not.toEqual([]);
-    expect(c.validateResponse(op('listExperiments'), 404, 'application/json', problem(404))).not.toEqual([]);
-    expect(c.validateResponse(op('listExperiments'), 404, PJ, problem(400))).not.toEqual([]);
-    expect(c.validateResponse(null, 404, PJ, problem(404))).toEqual([]);
-    expect(c.validateResponse(null, 404, 'text/html', '<h1>Not Found</h1>')).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 405, PJ, problem(405))).toEqual([]);
+    expect(validateResponse(op('listExperiments'), 503, PJ, problem(503))).toEqual([]);
+    expect(validateResponse(op('createKey'), 404, PJ, problem(404))).toEqual([]);
+    expect(validateResponse(op('listExperiments'), 404, PJ, { oops: true })).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 404, 'application/json', problem(404))).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 404, PJ, problem(400))).not.toEqual([]);
+    expect(validateResponse(null, 404, PJ, problem(404))).toEqual([]);
+    expect(validateResponse(null, 404, 'text/html', '<h1>Not Found</h1>')).not.toEqual([]);
   });
 
   test('rejects statuses an operation cannot answer', () => {
     // Nothing answers 429; bodyless operations never answer 413 or 415; unknown paths only 404, 405, 503.
-    expect(c.validateResponse(op('listExperiments'), 429, PJ, problem(429))).not.toEqual([]);
-    expect(c.validateResponse(op('listExperiments'), 413, PJ, problem(413))).not.toEqual([]);
-    expect(c.validateResponse(op('revokeKey'), 415, PJ, problem(415))).not.toEqual([]);
-    expect(c.validateResponse(op('createExperiment'), 413, PJ, problem(413))).toEqual([]);
-    expect(c.validateResponse(null, 409, PJ, problem(409))).not.toEqual([]);
-    expect(c.validateResponse(op('listExperiments'), 501, PJ, problem(501))).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 429, PJ, problem(429))).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 413, PJ, problem(413))).not.toEqual([]);
+    expect(validateResponse(op('revokeKey'), 415, PJ, problem(415))).not.toEqual([]);
+    expect(validateResponse(op('createExperiment'), 413, PJ, problem(413))).toEqual([]);
+    expect(validateResponse(null, 409, PJ, problem(409))).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 501, PJ, problem(501))).not.toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { components } from '../../src/api/schema';
+import type { components } from '../../src/contract/schema';
 
 type AssignResponse = components['schemas']['AssignResponse'];
 

@@ -1,4 +1,4 @@
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { experimentBody } from './fixtures';
 import { seed, type ArmPlan } from './seed';
 import { bearer, type World } from './world';

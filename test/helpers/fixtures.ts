@@ -1,4 +1,4 @@
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 
 let counter = 0;
 /** A unique experiment key per call within a test file. */

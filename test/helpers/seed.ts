@@ -1,6 +1,6 @@
 import { assign, compile } from '../../src/assignment';
-import { toAssignable } from '../../src/experiments/registry';
-import type { ExperimentRow } from '../../src/store/experiments';
+import { toAssignable } from '../../src/serving/registry';
+import type { ExperimentRow } from '../../src/model/experiment';
 import { conversion, eid, exposure, send } from './events';
 import { bearer, type World } from './world';
 

@@ -5,9 +5,11 @@ import request from 'supertest';
 import type { Config } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
-import { contract, type Runtime } from '../../src/runtime';
-import type { Scope } from '../../src/store/keys';
+import { contract } from '../../src/contract';
+import type { Runtime } from '../../src/runtime';
+import type { Scope } from '../../src/model/api-key';
 import { viaProxy, type Proxy } from './proxy';
+import { validateResponse } from './response-validator';
 import { openTestPglite } from './template';
 
 /**
@@ -160,7 +162,7 @@ function checkResponse(method: string, url: string, status: number, contentType:
   const m = method.toUpperCase();
   const match = c.match(m, /^https?:/.test(url) ? new URL(url).pathname : url.split('?')[0]);
   const operation = match && 'operation' in match ? match.operation : null;
-  const problems = c.validateResponse(operation, status, contentType, status === 204 ? undefined : body);
+  const problems = validateResponse(operation, status, contentType, status === 204 ? undefined : body);
   if (problems.length) {
     throw new Error(`${m} ${url} -> ${status} does not match openapi.yaml:\n  ${problems.join('\n  ')}\n  body: ${JSON.stringify(body).slice(0, 500)}`);
   }

@@ -1,7 +1,7 @@
 import { assign, compile } from '../../src/assignment';
-import type { AssignRequest, AssignResponse } from '../../src/experiments/assigner';
-import type { ExperimentUpdate } from '../../src/experiments/model';
-import { toAssignable } from '../../src/experiments/registry';
+import type { AssignRequest, AssignResponse } from '../../src/serving/assigner';
+import type { ExperimentUpdate } from '../../src/model/experiment';
+import { toAssignable } from '../../src/serving/registry';
 import { createLogger } from '../../src/logger';
 import { openRuntime, type Runtime } from '../../src/runtime';
 import type { Db } from '../../src/store/db';

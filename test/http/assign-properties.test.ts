@@ -1,7 +1,7 @@
 import { chiSquareSf } from '../../src/stats';
 import { assign, compile } from '../../src/assignment';
-import { toAssignable } from '../../src/experiments/registry';
-import type { ExperimentRow } from '../../src/store/experiments';
+import { toAssignable } from '../../src/serving/registry';
+import type { ExperimentRow } from '../../src/model/experiment';
 import { assignMany, unitIds } from '../helpers/assign';
 import { experimentBody } from '../helpers/fixtures';
 import { PROCESS_ADMIN_KEY, processStorage, spawnServer, withDatabase, type ServerProcess } from '../helpers/process';

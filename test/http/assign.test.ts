@@ -1,6 +1,6 @@
 import { bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody, uniqueKey } from '../helpers/fixtures';
-import { markKey } from '../../src/events/exposures';
+import { markKey } from '../../src/serving/exposure-recorder';
 
 /** POST /v1/assign through HTTP: reasons, targeting, layers, holdout, factorial, overrides, consent, tracking. */
 let world: World;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bearer, contractFetch, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
-import { contract } from '../../src/runtime';
+import { contract } from '../../src/contract';
 
 const contractOperations = () => contract().operations;
 

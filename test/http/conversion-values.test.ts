@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { MAX_CONVERSION_VALUE } from '../../src/store/aggregates';
+import { MAX_CONVERSION_VALUE } from '../../src/store/aggregate-store';
 import { migrate } from '../../src/store/migrate';
 import { openApiPath } from '../../src/paths';
 import { at, conversion, counts, eid, send } from '../helpers/events';

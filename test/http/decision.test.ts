@@ -1,4 +1,4 @@
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { backdateStart, DAY_MS, runExperiment } from '../helpers/experiments';
 import { conversion, send } from '../helpers/events';
 import { seed } from '../helpers/seed';

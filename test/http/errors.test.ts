@@ -75,6 +75,18 @@ test('a path parameter that is not a slug is a 400 naming it', async () => {
   expect(res.body.errors[0].field).toBe('path.key');
 });
 
+test('a path parameter that is not valid percent-encoding is a 400 naming it', async () => {
+  // %E0 opens a three-byte UTF-8 sequence that never comes: no text to erase, look up or store.
+  for (const [url, field] of [
+    ['/v1/units/%E0', 'path.unitId'],
+    ['/v1/units/a%E0%A4b', 'path.unitId'],
+  ] as const) {
+    const res = await world.api.delete(url).set(admin);
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(/percent-encoding/) }]);
+  }
+});
+
 test('the request id is echoed, and generated when absent', async () => {
   const res = await world.api.get('/v1/nothing').set(admin).set('X-Request-Id', 'abc-123');
   expect(res.headers['x-request-id']).toBe('abc-123');

@@ -1,5 +1,5 @@
-import { insertExposureBatch } from '../../src/store/exposures';
-import type { ExperimentCreate } from '../../src/experiments/model';
+import { insertExposureBatch } from '../../src/store/exposure-store';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { backdateStart, runExperiment } from '../helpers/experiments';
 import { backend, bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';

@@ -220,6 +220,16 @@ describe('updates', () => {
     await world.api.post(`/v1/experiments/${key}/start`).set(admin).set('If-Match', '"3"').expect(200);
   });
 
+  test('If-Match lists: one current ETag among them applies; weak or unknown tags never match (strong comparison)', async () => {
+    const { key } = (await create()).body;
+    await world.api.patch(`/v1/experiments/${key}`).set(admin).set('If-Match', '"7", "1"').send({ name: 'One' }).expect(200);
+    for (const stale of ['W/"2"', '"02"', '"two"', '"1", "3"']) {
+      const res = await world.api.patch(`/v1/experiments/${key}`).set(admin).set('If-Match', stale).send({ name: 'Two' }).expect(412);
+      expect(res.headers.etag).toBe('"2"');
+    }
+    await world.api.post(`/v1/experiments/${key}/start`).set(admin).set('If-Match', '"1", *').expect(200);
+  });
+
   test('two concurrent updates with the same If-Match: exactly one wins', async () => {
     const { key } = (await create()).body;
     const results = await Promise.all(

@@ -1,6 +1,6 @@
 import { benjaminiHochberg, compareBinary, compareMeans, holm, sequentialCriticalValue, sequentialPValue } from '../../src/stats';
 import { parse as parseCsv } from '../helpers/csv';
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { runExperiment } from '../helpers/experiments';
 import { experimentBody } from '../helpers/fixtures';
 import { seed } from '../helpers/seed';

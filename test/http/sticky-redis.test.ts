@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { assign, compile } from '../../src/assignment';
-import { toAssignable } from '../../src/experiments/registry';
+import { toAssignable } from '../../src/serving/registry';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { experimentBody } from '../helpers/fixtures';
 import { bearer, contractFetch, createTestDatabase, dropRedisPrefix, startWorld, testConfig, type World } from '../helpers/world';

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
-import { createExposureRecorder } from '../../src/events/exposures';
+import { createExposureRecorder } from '../../src/serving/exposure-recorder';
 import { createLogger } from '../../src/logger';
-import { DatabaseUnavailableError, type Db } from '../../src/store/db';
+import { DatabaseUnavailableError } from '../../src/errors';
+import type { Db } from '../../src/store/db';
 import { bearer, startWorld, type World } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 import { at, conversion, eid, exposure, send } from '../helpers/events';

@@ -102,7 +102,7 @@ test('20,000 events with retries across two SIGKILLs: every acknowledged event s
       const snapshot = async () =>
         (await db.query<{ unit_id: string; stream: string; count: number; sum: number }>('SELECT unit_id, stream, count, sum FROM unit_metrics ORDER BY unit_id, stream')).rows;
       const kept = await snapshot();
-      const { rebuildExperiment, lockAggregates } = await import('../../src/store/aggregates');
+      const { rebuildExperiment, lockAggregates } = await import('../../src/store/aggregate-store');
       await db.transaction(async (tx) => {
         await lockAggregates(tx, 'exclusive');
         const { rows: exp } = await tx.query<{ id: number }>('SELECT id FROM experiments WHERE key = $1', [EXPERIMENT]);

@@ -11,7 +11,7 @@ import { contractFetch } from '../helpers/world';
  */
 function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.resolve(`dist/src/cli/${script}.js`), ...args], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [path.resolve(`dist/src/cli/${script}-tool.js`), ...args], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });

@@ -1,4 +1,4 @@
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { computeResults, type Results } from '../../src/results/compute';
 import { effectLabels } from '../../src/results/factorial-effects';
 import { factorialEffects, normalTwoSidedP } from '../../src/stats';

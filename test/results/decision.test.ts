@@ -1,4 +1,4 @@
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { computeResults } from '../../src/results/compute';
 import { daysRunning, decide, type DecisionOptions } from '../../src/results/decision';
 import scipy from '../stats/vectors/scipy.json';

@@ -1,4 +1,4 @@
-import { definitionFromCreate, validateDefinition, type Experiment, type ExperimentCreate, type ExperimentStatus } from '../../src/experiments/model';
+import { definitionFromCreate, validateDefinition, type Experiment, type ExperimentCreate, type ExperimentStatus } from '../../src/model/experiment';
 import type { Counts, MetricCounts, VariantCounts } from '../../src/results/counts';
 
 /**

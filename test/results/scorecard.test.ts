@@ -1,4 +1,4 @@
-import type { ExperimentCreate } from '../../src/experiments/model';
+import type { ExperimentCreate } from '../../src/model/experiment';
 import { computeResults } from '../../src/results/compute';
 import type { Counts } from '../../src/results/counts';
 import { decide } from '../../src/results/decision';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors';
+import { UsageError } from './cli-errors';
 
 /**
  * Command-line parsing on node:util parseArgs. Every command takes the connection

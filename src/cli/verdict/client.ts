@@ -1,6 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from '../../api/schema';
-import { CliError, UsageError } from './errors';
+import type { components, paths } from '../../contract/schema';
+import { CliError, UsageError } from './cli-errors';
 
 /**
  * The typed HTTP client (openapi-fetch over the types generated from openapi.yaml) and

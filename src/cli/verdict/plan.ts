@@ -1,5 +1,5 @@
 import type { FieldError } from '../../errors';
-import { loadContract } from '../../http/openapi';
+import { loadSpec } from '../../contract/spec';
 import {
   DEFINITION_FIELDS,
   definitionFromCreate,
@@ -9,7 +9,7 @@ import {
   type Experiment,
   type ExperimentCreate,
   type ExperimentUpdate,
-} from '../../experiments/model';
+} from '../../model/experiment';
 
 /**
  * `verdict apply` planning, pure: what to do with one experiment of the file given what
@@ -76,7 +76,7 @@ let checkCreate: ((value: unknown) => FieldError[]) | undefined;
  */
 function build(input: ExperimentCreate, checkSchema = true): { definition: Definition } | { errors: FieldError[] } {
   if (checkSchema) {
-    checkCreate ??= loadContract().schema('ExperimentCreate');
+    checkCreate ??= loadSpec().schema('ExperimentCreate');
     const errors = checkCreate(input);
     if (errors.length) return { errors };
   }

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { VerdictError } from '../../errors';
 import type { Authenticator, Principal } from '../../keys/authenticator';
-import { scopeAllows } from '../../keys/keys';
-import type { Operation, Scope } from '../openapi';
+import { scopeAllows, type Scope } from '../../model/api-key';
+import type { Operation } from '../../contract';
 
 /**
  * Authorization: Bearer <key>. No key or an unknown or revoked one -> 401; a key whose

@@ -1,20 +1,17 @@
-import { Router } from 'express';
 import type { Runtime } from '../../runtime';
+import type { Handlers } from '../handlers';
 import { actorOf, locals } from '../locals';
 
 /** /v1/events (ingestion) and /v1/units/{unitId} (erasure). */
-export function eventsRouter(rt: Runtime): Router {
-  const router = Router();
-
-  router.post('/v1/events', async (req, res) => {
-    const { events } = req.body as { events: unknown[] };
-    res.json(await rt.ingestor.ingest(events));
-  });
-
-  router.delete('/v1/units/:unitId', async (_req, res) => {
-    // Text no row can hold (U+0000, an unpaired surrogate) was refused by the gateway (app.ts).
-    const { unitId } = locals(res).params;
-    res.json(await rt.unitData.erase(actorOf(res), unitId));
-  });
-  return router;
+export function eventHandlers(rt: Runtime): Handlers {
+  return {
+    async ingestEvents(req, res) {
+      const { events } = req.body as { events: unknown[] };
+      res.json(await rt.ingestor.ingest(events));
+    },
+    async eraseUnit(_req, res) {
+      // Text no row can hold (U+0000, an unpaired surrogate) was refused by the gateway (app.ts).
+      res.json(await rt.unitData.erase(actorOf(res), locals(res).params.unitId));
+    },
+  };
 }

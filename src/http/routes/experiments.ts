@@ -1,25 +1,21 @@
-import { Router, type Request, type Response } from 'express';
-import type { Action } from '../../experiments/lifecycle';
-import type { ExperimentCreate, ExperimentStatus, ExperimentUpdate } from '../../experiments/model';
-import { etagOf } from '../../experiments/service';
+import type { Response } from 'express';
 import { invalid } from '../../errors';
+import type { ExperimentCreate, ExperimentRow, ExperimentStatus, ExperimentUpdate } from '../../model/experiment';
+import { TRANSITIONS, type Action } from '../../model/lifecycle';
 import type { Runtime } from '../../runtime';
-import type { ExperimentRow } from '../../store/experiments';
-import { resultsCsv } from '../../results/csv';
-import { negotiate, sendCsv } from '../csv';
+import { etagOf, expectedVersions } from '../conditional';
+import type { Handlers } from '../handlers';
 import { actorOf as actor, locals } from '../locals';
 
-/** /v1/experiments: create, list, read, update, lifecycle transitions, history. */
+/** /v1/experiments: create, list, read, update, lifecycle transitions, history, re-aggregation. */
 function present(row: ExperimentRow) {
   const { id: _id, uid: _uid, narrowedAt: _narrowedAt, ...experiment } = row;
   return experiment;
 }
 
 function sendExperiment(res: Response, row: ExperimentRow, status = 200) {
-  res.status(status).set('ETag', etagOf(row)).json(present(row));
+  res.status(status).set('ETag', etagOf(row.version)).json(present(row));
 }
-
-const ifMatch = (req: Request) => (typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined);
 
 export function encodeCursor(id: number): string {
   return Buffer.from(`id:${id}`).toString('base64url');
@@ -35,65 +31,47 @@ export function decodeCursor(cursor: string): number {
   return id;
 }
 
-export function experimentsRouter(rt: Runtime): Router {
-  const router = Router();
+export function experimentHandlers(rt: Runtime): Handlers {
   const { experiments } = rt;
+  const key = (res: Response) => locals(res).params.key;
+  // Where a new experiment is read: the contract's path for getExperiment (/v1/experiments/{key}).
+  const experimentPath = rt.contract.operations.find((o) => o.operationId === 'getExperiment')!.path;
 
-  router.get('/v1/experiments', async (_req, res) => {
-    const q = locals(res).query as { status?: ExperimentStatus[]; tactic?: string; limit: number; cursor?: string };
-    const rows = await experiments.list({
-      statuses: q.status,
-      tactic: q.tactic,
-      limit: q.limit + 1,
-      beforeId: q.cursor ? decodeCursor(q.cursor) : undefined,
-    });
-    const page = rows.slice(0, q.limit);
-    res.json({ items: page.map(present), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1].id) : null });
-  });
-
-  router.post('/v1/experiments', async (req, res) => {
-    const row = await experiments.create(actor(res), req.body as ExperimentCreate);
-    res.set('Location', `/v1/experiments/${row.key}`);
-    sendExperiment(res, row, 201);
-  });
-
-  router.get('/v1/experiments/:key', async (req, res) => {
-    sendExperiment(res, await experiments.get(String(req.params.key)));
-  });
-
-  router.patch('/v1/experiments/:key', async (req, res) => {
-    sendExperiment(res, await experiments.update(actor(res), String(req.params.key), req.body as ExperimentUpdate, ifMatch(req)));
-  });
-
-  for (const action of ['start', 'pause', 'resume', 'complete', 'archive'] as Action[]) {
-    router.post(`/v1/experiments/:key/${action}`, async (req, res) => {
-      sendExperiment(res, await experiments.transition(actor(res), String(req.params.key), action, ifMatch(req)));
-    });
+  const handlers: Handlers = {
+    async listExperiments(_req, res) {
+      const q = locals(res).query as { status?: ExperimentStatus[]; tactic?: string; limit: number; cursor?: string };
+      const rows = await experiments.list({
+        statuses: q.status,
+        tactic: q.tactic,
+        limit: q.limit + 1,
+        beforeId: q.cursor ? decodeCursor(q.cursor) : undefined,
+      });
+      const page = rows.slice(0, q.limit);
+      res.json({ items: page.map(present), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1].id) : null });
+    },
+    async createExperiment(req, res) {
+      const row = await experiments.create(actor(res), req.body as ExperimentCreate);
+      res.set('Location', experimentPath.replace('{key}', encodeURIComponent(row.key)));
+      sendExperiment(res, row, 201);
+    },
+    async getExperiment(_req, res) {
+      sendExperiment(res, await experiments.get(key(res)));
+    },
+    async updateExperiment(req, res) {
+      sendExperiment(res, await experiments.update(actor(res), key(res), req.body as ExperimentUpdate, expectedVersions(req)));
+    },
+    async getExperimentHistory(_req, res) {
+      res.json({ items: await experiments.history(key(res)) });
+    },
+    async reaggregateExperiment(_req, res) {
+      res.json(await rt.unitData.reaggregate(actor(res), key(res)));
+    },
+  };
+  // POST /v1/experiments/{key}/start, .../pause, ...: operations startExperiment, pauseExperiment, ...
+  for (const action of Object.keys(TRANSITIONS) as Action[]) {
+    handlers[`${action}Experiment`] = async (req, res) => {
+      sendExperiment(res, await experiments.transition(actor(res), key(res), action, expectedVersions(req)));
+    };
   }
-
-  router.get('/v1/experiments/:key/counts', async (req, res) => {
-    res.json(await rt.results.counts(String(req.params.key)));
-  });
-
-  router.get('/v1/experiments/:key/results', async (req, res) => {
-    const q = locals(res).query as { metric?: string; segment?: string };
-    const format = negotiate(req);
-    const results = await rt.results.results(String(req.params.key), { metric: q.metric, segment: q.segment });
-    if (format === 'csv') sendCsv(res, `${results.experiment}-results.csv`, resultsCsv(results));
-    else res.json(results);
-  });
-
-  router.get('/v1/experiments/:key/decision', async (req, res) => {
-    const q = locals(res).query as { metric?: string; minLift?: number; minDays?: number };
-    res.json(await rt.results.decision(String(req.params.key), { metric: q.metric, minLift: q.minLift, minDays: q.minDays }));
-  });
-
-  router.post('/v1/experiments/:key/reaggregate', async (req, res) => {
-    res.json(await rt.unitData.reaggregate(actor(res), String(req.params.key)));
-  });
-
-  router.get('/v1/experiments/:key/history', async (req, res) => {
-    res.json({ items: await experiments.history(String(req.params.key)) });
-  });
-  return router;
+  return handlers;
 }

@@ -1,24 +1,21 @@
-import { Router } from 'express';
+import type { Scope } from '../../model/api-key';
 import type { Runtime } from '../../runtime';
-import type { Scope } from '../../store/keys';
-import { actorOf } from '../locals';
+import type { Handlers } from '../handlers';
+import { actorOf, locals } from '../locals';
 
 /** /v1/keys: admin-only key management. A new key's secret is in the create response only. */
-export function keysRouter(rt: Runtime): Router {
-  const router = Router();
-
-  router.get('/v1/keys', async (_req, res) => {
-    res.json({ items: await rt.keys.list() });
-  });
-
-  router.post('/v1/keys', async (req, res) => {
-    const { name, scope } = req.body as { name: string; scope: Scope };
-    res.status(201).json(await rt.keys.create(actorOf(res), name, scope));
-  });
-
-  router.delete('/v1/keys/:id', async (req, res) => {
-    await rt.keys.revoke(actorOf(res), String(req.params.id));
-    res.status(204).end();
-  });
-  return router;
+export function keyHandlers(rt: Runtime): Handlers {
+  return {
+    async listKeys(_req, res) {
+      res.json({ items: await rt.keys.list() });
+    },
+    async createKey(req, res) {
+      const { name, scope } = req.body as { name: string; scope: Scope };
+      res.status(201).json(await rt.keys.create(actorOf(res), name, scope));
+    },
+    async revokeKey(_req, res) {
+      await rt.keys.revoke(actorOf(res), locals(res).params.id);
+      res.status(204).end();
+    },
+  };
 }

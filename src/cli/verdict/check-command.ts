@@ -1,0 +1,121 @@
+import { appendFileSync } from 'node:fs';
+import { choice, GLOBAL_HELP, number, parseCommand, positionals, slug } from './args';
+import { api, connection, send, type Schemas } from './client';
+import { CliError, EXIT } from './cli-errors';
+import { json, level, markdownTable, percent, percentInterval, print, pText, pValue } from './format';
+
+/** `verdict check <experiment>`: the rollout decision, as an exit code CI can gate on. */
+type Decision = Schemas['Decision'];
+type Comparison = Schemas['DecisionComparison'];
+
+export const help = `Usage: verdict check <experiment> [options]
+
+May this experiment's personalization roll out? Prints the decision and its reasons
+(GET /v1/experiments/{key}/decision) and exits with its code.
+
+Options:
+  --metric <key>       decide on this metric instead of the primary one
+  --min-lift <x>       relative lift the interval's lower bound must reach to ship (e.g. 0.02)
+  --min-days <n>       days the experiment must have run before it can ship (server default 7)
+  --format <f>         text (default), json (the API's Decision) or markdown (a PR comment)
+
+When GITHUB_STEP_SUMMARY is set, the markdown is also appended to that file.
+
+Exit codes:
+  0 ship   1 continue   2 rollback   3 invalid   4 usage, auth, connection or server error
+
+${GLOBAL_HELP}
+
+Example:
+  verdict check hero-banner-reco --min-lift 0.02 --format markdown || exit 1`;
+
+const FORMATS = ['text', 'json', 'markdown'] as const;
+
+const CODES: Record<string, number> = { ship: EXIT.ship, continue: EXIT.continue, rollback: EXIT.rollback, invalid: EXIT.invalid };
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals: given } = parseCommand('check', args, {
+    metric: { type: 'string' },
+    'min-lift': { type: 'string' },
+    'min-days': { type: 'string' },
+    format: { type: 'string' },
+  });
+  if (values.help) {
+    print(help);
+    return EXIT.ok;
+  }
+  const key = slug('check', 'experiment key', positionals('check', given, ['experiment'])[0]!);
+  const format = choice('check', 'format', values.format, FORMATS, 'text');
+  const query = {
+    metric: values.metric === undefined ? undefined : slug('check', 'metric key', values.metric),
+    minLift: number('check', 'min-lift', values['min-lift'], { min: 0, max: 10 }),
+    minDays: number('check', 'min-days', values['min-days'], { min: 0, max: 3650 }),
+  };
+  const conn = connection(values);
+
+  const { data } = await send(conn, api(conn).GET('/v1/experiments/{key}/decision', { params: { path: { key }, query } }), { resource: `experiment "${key}"` });
+  const code = CODES[data.decision];
+  if (code === undefined) throw new CliError(`the server answered an unknown decision "${data.decision}"`);
+
+  const markdown = toMarkdown(data).join('\n') + '\n';
+  print(format === 'json' ? json(data) : format === 'markdown' ? markdown : toText(data));
+  appendSummary(markdown);
+  return code;
+}
+
+/** GitHub Actions shows this file on the run's summary page. */
+function appendSummary(markdown: string): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  try {
+    appendFileSync(file, markdown + '\n');
+  } catch (err) {
+    process.stderr.write(`verdict: could not append to GITHUB_STEP_SUMMARY (${(err as Error).message})\n`);
+  }
+}
+
+const marker = (d: Decision) => d.decision.toUpperCase();
+
+function lift(c: Comparison): string {
+  return percent(c.relative.estimate);
+}
+
+function verdictOf(c: Comparison): string {
+  if (!c.enoughData) return 'not enough data';
+  if (!c.significant) return 'not significant';
+  return c.better ? 'significant, better' : 'significant, worse';
+}
+
+function comparisonLine(d: Decision, c: Comparison): string {
+  return `${c.variant} vs ${c.control}: lift ${lift(c)} (${level(d.alpha)} CI ${percentInterval(c.relative.ci)}), adjusted ${pText(c.pValueAdjusted)}, ${verdictOf(c)}`;
+}
+
+export function toText(d: Decision): string[] {
+  const days = `${d.daysRunning.toFixed(1)} days running (minimum ${d.minDays})`;
+  const minLift = d.minLift === null ? '' : `, min lift ${percent(d.minLift)}`;
+  const lines = [
+    `${d.experiment}: ${marker(d)}${d.variant ? ` (${d.variant})` : ''}`,
+    `  metric ${d.metric}, ${d.analysis} analysis, alpha ${d.alpha}${minLift}, ${days}`,
+    ...d.reasons.map((r) => `  - ${r}`),
+  ];
+  if (d.primary.length) lines.push(`  ${d.metric}:`, ...d.primary.map((c) => `    ${comparisonLine(d, c)}`));
+  for (const g of d.guardrails) lines.push(`  guardrail ${g.metric} (should ${g.direction}): ${comparisonLine(d, g)}`);
+  if (d.srm.mismatch) lines.push(`  sample ratio mismatch: ${pText(d.srm.pValue)}`);
+  return lines;
+}
+
+/** A compact table for a pull-request comment or the job summary. */
+export function toMarkdown(d: Decision): string[] {
+  const row = (c: Comparison, metric: string) => [d.experiment, `**${marker(d)}**`, metric, c.variant, lift(c), percentInterval(c.relative.ci), pValue(c.pValueAdjusted)];
+  const rows = [...d.primary.map((c) => row(c, c.metric)), ...d.guardrails.map((g) => row(g, `${g.metric} (guardrail)`))];
+  if (rows.length === 0) rows.push([d.experiment, `**${marker(d)}**`, d.metric, d.variant ?? '', 'n/a', 'n/a', 'n/a']);
+  return [
+    `### Verdict: ${d.experiment} **${marker(d)}**`,
+    '',
+    ...markdownTable(['Experiment', 'Decision', 'Metric', 'Variant', 'Lift', `${level(d.alpha)} CI`, 'Adjusted p'], rows),
+    '',
+    ...d.reasons.map((r) => `- ${r}`),
+    ...(d.reasons.length ? [''] : []),
+    `<sub>${d.analysis} analysis, alpha ${d.alpha}, ${d.daysRunning.toFixed(1)} days running (minimum ${d.minDays}), checked ${d.checkedAt}</sub>`,
+  ];
+}
