@@ -43,7 +43,9 @@ function databaseUrlFor(base: string, name: string): string {
 }
 
 export async function createTestDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `verdict_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  // VERDICT_TEST_RUN (set by .ci/run) tags this run's databases, so its clean-up drops its own leftovers only.
+  const run = /^[a-z0-9]{1,16}$/.test(process.env.VERDICT_TEST_RUN ?? '') ? `${process.env.VERDICT_TEST_RUN}_` : '';
+  const name = `verdict_t_${run}${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
