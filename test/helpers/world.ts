@@ -208,3 +208,26 @@ export function contractClient(server: RunningServer) {
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/**
+ * The world of one describe block (or file): started before its tests, closed after them.
+ * `const world = useWorld(overrides)` stands for `let world; beforeAll(startWorld); afterAll(close)`;
+ * the returned object reads through to the running world, so `world.api`, `world.key()` work as usual.
+ * Further set-up goes in a `beforeAll` declared after it (Jest runs them in order).
+ */
+export function useWorld(overrides: Partial<Config> = {}, options: WorldOptions = {}): World {
+  let current: World | undefined;
+  beforeAll(async () => {
+    current = await startWorld(overrides, options);
+  });
+  afterAll(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as World, {
+    get(_, property) {
+      if (!current) throw new Error(`useWorld: the world is read outside its tests (property ${String(property)})`);
+      return Reflect.get(current, property);
+    },
+  });
+}

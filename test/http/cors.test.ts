@@ -1,5 +1,5 @@
 import { experimentBody } from '../helpers/fixtures';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, startWorld, useWorld, type World } from '../helpers/world';
 
 /**
  * CORS on /v1/assign (the lean route) and /v1/events (express): a page on an allowed origin
@@ -77,11 +77,7 @@ describe('CORS_ORIGINS lists the storefront', () => {
 });
 
 describe('CORS_ORIGINS=*', () => {
-  let world: World;
-  beforeAll(async () => {
-    world = await startWorld({ corsOrigins: ['*'] });
-  });
-  afterAll(() => world.close());
+  const world = useWorld({ corsOrigins: ['*'] });
 
   test('any origin may call the storefront paths', async () => {
     expect((await preflight(world, '/v1/assign', OTHER)).headers['access-control-allow-origin']).toBe('*');
@@ -91,11 +87,7 @@ describe('CORS_ORIGINS=*', () => {
 });
 
 describe('by default (CORS_ORIGINS unset)', () => {
-  let world: World;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterAll(() => world.close());
+  const world = useWorld();
 
   test('no origin may call from the browser: the preflight is answered without Access-Control-Allow-Origin', async () => {
     const res = await preflight(world, '/v1/assign', SHOP);
