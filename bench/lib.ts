@@ -11,16 +11,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 /** Shared by the benchmarks: processes to measure, and the load generator (wrk, else autocannon). */
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One free-port helper for tests and benchmarks alike.
+import { freePort } from '../test/helpers/private-servers';
+export { freePort };
 
 export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;

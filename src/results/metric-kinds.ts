@@ -16,6 +16,7 @@ import {
   type MeanArm,
   type PowerBaseline,
   type RatioArm,
+  unavailableComparison,
 } from '../stats';
 import type { MetricCounts, VariantCounts } from './counts';
 
@@ -84,23 +85,6 @@ function checked<A>(arm: A, problemOf: (arm: A, name: string) => string | null, 
   return problem === null ? { arm } : { reason: `the counts are not valid: ${problem}` };
 }
 
-/** Every figure of a comparison null, with the reason. */
-function unavailableComparison(control: VariantCounts, treatment: VariantCounts, reason: string): Comparison {
-  return {
-    control: { units: control.units, mean: null, se: null },
-    treatment: { units: treatment.units, mean: null, se: null },
-    absolute: { estimate: null, se: null, ci: null },
-    relative: { estimate: null, ci: null, reason },
-    pValue: null,
-    statistic: null,
-    df: null,
-    criticalValue: null,
-    chanceToBeatControl: null,
-    expectedLoss: null,
-    reason,
-  };
-}
-
 /** A kind from its spec: reading happens here once, so no caller handles an arm type. */
 function kind<A>(spec: KindSpec<A>): MetricKind {
   const read = (v: VariantCounts, metric: string) => spec.read(v.units, v.metrics[metric], v.variant);
@@ -113,8 +97,9 @@ function kind<A>(spec: KindSpec<A>): MetricKind {
     compare(control, treatment, metric, opts) {
       const c = read(control, metric);
       const t = read(treatment, metric);
-      if ('reason' in c) return unavailableComparison(control, treatment, `control: ${c.reason}`);
-      if ('reason' in t) return unavailableComparison(control, treatment, `treatment: ${t.reason}`);
+      const unknown = (reason: string) => unavailableComparison({ units: control.units, mean: null, se: null }, { units: treatment.units, mean: null, se: null }, reason);
+      if ('reason' in c) return unknown(`control: ${c.reason}`);
+      if ('reason' in t) return unknown(`treatment: ${t.reason}`);
       return spec.compare(c.arm, t.arm, { ...opts, ...spec.intervals });
     },
     baseline(control, metric) {

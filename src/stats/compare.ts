@@ -53,7 +53,8 @@ interface Methods {
 
 const MIN_UNITS = 2;
 
-function insufficient(c: ArmInput, t: ArmInput, reason: string): Comparison {
+/** A comparison whose figures cannot be computed: every statistic null, with the reason (the means kept when known). */
+export function unavailableComparison(c: ArmInput, t: ArmInput, reason: string): Comparison {
   const estimate = c.mean !== null && t.mean !== null ? t.mean - c.mean : null;
   const rel = c.mean !== null && t.mean !== null ? relativeLiftEstimate(c.mean, t.mean) : { estimate: null };
   return {
@@ -74,11 +75,11 @@ function insufficient(c: ArmInput, t: ArmInput, reason: string): Comparison {
 function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: CompareOptions, methods: Methods): Comparison {
   assertOptions(opts);
   if (c.units < MIN_UNITS || t.units < MIN_UNITS) {
-    return insufficient(c, t, `each arm needs at least ${MIN_UNITS} units (control ${c.units}, treatment ${t.units})`);
+    return unavailableComparison(c, t, `each arm needs at least ${MIN_UNITS} units (control ${c.units}, treatment ${t.units})`);
   }
   if (c.mean === null || t.mean === null || c.se === null || t.se === null) {
     const which = c.mean === null || c.se === null ? `control: ${c.reason ?? 'undefined'}` : `treatment: ${t.reason ?? 'undefined'}`;
-    return insufficient(c, t, which);
+    return unavailableComparison(c, t, which);
   }
   const estimate = t.mean - c.mean;
   const se = Math.hypot(t.se, c.se);

@@ -47,7 +47,7 @@ export {
   type BetaParams,
   type ExpectedLoss,
 } from './bayes';
-export { compareBinary, compareMeans, compareRatio, comparisonCriticalValue } from './compare';
+export { compareBinary, compareMeans, compareRatio, comparisonCriticalValue, unavailableComparison } from './compare';
 export { sampleRatioMismatch, type SrmResult } from './srm';
 export { holm, benjaminiHochberg } from './corrections';
 export {

@@ -7,7 +7,7 @@ import { runExperiment } from '../helpers/experiments';
 import { uniqueKey } from '../helpers/fixtures';
 import type { ArmPlan } from '../helpers/seed';
 import { freePort } from '../helpers/process';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /**
  * The `verdict` command, run as the real binary (bin/verdict.js, as npm links it) against a
@@ -15,17 +15,15 @@ import { bearer, startWorld, type World } from '../helpers/world';
  * and `apply` creating, updating and refusing.
  */
 const BIN = path.resolve('bin/verdict.js');
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 let readKey: string;
 const dir = mkdtempSync(path.join(tmpdir(), 'verdict-cli-'));
 
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
   readKey = await world.key('read');
 });
-afterAll(() => world.close());
 
 interface Run {
   code: number;

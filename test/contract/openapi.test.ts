@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { contract } from '../../src/contract';
 import { validateResponse } from '../helpers/response-validator';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 test('openapi.yaml is a valid OpenAPI 3.1 document', () => {
   // @seriousme/openapi-schema-validator validates against the official 3.1 JSON schema; it is
@@ -43,11 +43,7 @@ test('every operation that needs a key says what it does in x-action (the words 
 });
 
 describe('every documented operation is implemented', () => {
-  let world: World;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterAll(() => world.close());
+  const world = useWorld();
 
   test.each(contract().operations.map((op) => [op.operationId, op] as const))('%s', async (_id, op) => {
     const url = op.path.replace(/\{[^}]+\}/g, (m) => (m === '{asset}' ? 'swagger-ui.css' : m === '{id}' ? 'key_missing' : 'missing-thing'));

@@ -8,7 +8,7 @@ import type { Db } from '../../src/store/db';
 import { createMemoryCache } from '../../src/store/memory-cache';
 import { unitIds } from '../helpers/assign';
 import { experimentBody } from '../helpers/fixtures';
-import { startWorld, type World } from '../helpers/world';
+import { useWorld } from '../helpers/world';
 
 /**
  * Monotone ramps and sticky assignment proven over 100,000 units on the running service:
@@ -26,11 +26,7 @@ jest.setTimeout(600_000);
 const N = 100_000;
 type Answer = AssignResponse['assignments'][number];
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld({ holdoutShare: 0.05, exposureFlushMs: 100 });
-});
-afterAll(() => world?.close());
+const world = useWorld({ holdoutShare: 0.05, exposureFlushMs: 100 });
 
 /** One experiment's answer for each unit, from this runtime's assigner, a chunk of requests at a time. */
 async function answers(rt: Runtime, key: string, units: readonly string[], extra: Partial<AssignRequest> = {}): Promise<Answer[]> {

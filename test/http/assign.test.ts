@@ -1,17 +1,15 @@
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 import { experimentBody, uniqueKey } from '../helpers/fixtures';
 import { markKey } from '../../src/serving/exposure-recorder';
 
 /** POST /v1/assign through HTTP: reasons, targeting, layers, holdout, factorial, overrides, consent, tracking. */
-let world: World;
+const world = useWorld({ holdoutShare: 0.2 });
 let admin: Record<string, string>;
 let assignKey: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld({ holdoutShare: 0.2 });
   admin = bearer(world.adminKey);
   assignKey = bearer(await world.key('assign'));
 });
-afterAll(() => world.close());
 
 async function running(overrides: Record<string, unknown> = {}) {
   const body = experimentBody(overrides);

@@ -1,17 +1,15 @@
 import { createHash } from 'node:crypto';
-import { bearer, contractFetch, startWorld, type World } from '../helpers/world';
+import { bearer, contractFetch, useWorld } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 import { contract } from '../../src/contract';
 
 const contractOperations = () => contract().operations;
 
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 test('no key, a malformed header or an unknown key is a 401 with a Bearer challenge', async () => {
   for (const headers of [{}, { Authorization: 'Basic dXNlcjpwdw==' }, { Authorization: 'Bearer vk_not-a-real-key' }]) {

@@ -6,7 +6,7 @@ import { openApiPath } from '../../src/paths';
 import { at, conversion, counts, eid, send } from '../helpers/events';
 import { runExperiment } from '../helpers/experiments';
 import { uniqueKey } from '../helpers/fixtures';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /**
  * Conversion values are bounded (|value| <= 1e9, in the contract). A value beyond the bound
@@ -15,13 +15,11 @@ import { bearer, startWorld, type World } from '../helpers/world';
  * 500 for good: the aggregates count such a value at the bound, reads cannot overflow
  * whatever the aggregates hold, and migration 007 (or reaggregate) repairs stored data.
  */
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 const metrics = [
   { key: 'purchase', type: 'binary', role: 'primary' },

@@ -1,5 +1,5 @@
-import { experimentBody } from '../helpers/fixtures';
-import { bearer, startWorld, useWorld, type World } from '../helpers/world';
+import { runExperiment } from '../helpers/experiments';
+import { bearer, useWorld, type World } from '../helpers/world';
 
 /**
  * CORS on /v1/assign (the lean route) and /v1/events (express): a page on an allowed origin
@@ -19,18 +19,13 @@ const preflight = (world: World, path: string, origin: string) =>
     .expect(204);
 
 describe('CORS_ORIGINS lists the storefront', () => {
-  let world: World;
+  const world = useWorld({ corsOrigins: [SHOP, 'http://localhost:3000'], corsMaxAgeSeconds: 900 });
   let assignKey: Record<string, string>;
   let key: string;
   beforeAll(async () => {
-    world = await startWorld({ corsOrigins: [SHOP, 'http://localhost:3000'], corsMaxAgeSeconds: 900 });
     assignKey = bearer(await world.key('assign'));
-    const body = experimentBody({ respectsHoldout: false });
-    key = body.key;
-    await world.api.post('/v1/experiments').set(bearer(world.adminKey)).send(body).expect(201);
-    await world.api.post(`/v1/experiments/${key}/start`).set(bearer(world.adminKey)).expect(200);
+    key = await runExperiment(world);
   });
-  afterAll(() => world.close());
 
   test.each(['/v1/assign', '/v1/events'])('the preflight of %s from an allowed origin is answered and cached', async (path) => {
     const res = await preflight(world, path, SHOP);

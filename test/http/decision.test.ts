@@ -2,20 +2,18 @@ import type { ExperimentCreate } from '../../src/model/experiment';
 import { backdateStart, DAY_MS, runExperiment } from '../helpers/experiments';
 import { conversion, send } from '../helpers/events';
 import { seed } from '../helpers/seed';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /**
  * GET /v1/experiments/{key}/decision through HTTP: the wiring (counts read from the store,
  * the experiment's analysis and start date, the query options, the guardrails). Each rule is
  * unit-tested on literal counts in test/results/decision.test.ts.
  */
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 const GUARDRAIL = { key: 'unsubscribe', type: 'binary', role: 'guardrail', direction: 'decrease' } as const;
 

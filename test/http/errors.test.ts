@@ -2,17 +2,15 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { toVerdictError } from '../../src/http/problem';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 
 /** Every error is RFC 9457 problem+json with a clear status; never a stack trace, never a 500 for bad input. */
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 function expectProblem(res: request.Response, status: number) {
   expect(res.status).toBe(status);

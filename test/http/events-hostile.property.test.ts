@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { runExperiment } from '../helpers/experiments';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /**
  * "Valid events are stored, each invalid one is listed": a batch of valid events with one
@@ -10,15 +10,13 @@ import { bearer, startWorld, type World } from '../helpers/world';
  * they are all duplicates). Before, a leap second passed the date-time check and made `Date`
  * throw, and the whole batch answered 500 on every retry.
  */
-let world: World;
+const world = useWorld();
 let assignKey: Record<string, string>;
 let experiment: string;
 beforeAll(async () => {
-  world = await startWorld();
   assignKey = bearer(await world.key('assign'));
   experiment = await runExperiment(world, { segments: ['device'] });
 });
-afterAll(() => world.close());
 
 type Event = Record<string, unknown>;
 

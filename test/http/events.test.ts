@@ -1,18 +1,16 @@
 import { insertExposureBatch } from '../../src/store/exposure-store';
 import type { ExperimentCreate } from '../../src/model/experiment';
 import { backdateStart, runExperiment } from '../helpers/experiments';
-import { backend, bearer, startWorld, type World } from '../helpers/world';
+import { backend, bearer, useWorld } from '../helpers/world';
 import { experimentBody } from '../helpers/fixtures';
 import { HOUR, MIN, at, conversion, counts, eid, exposure, send } from '../helpers/events';
 
 /** POST /v1/events through HTTP: idempotency, attribution in any arrival order, partial batches, limits. */
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 const running = (overrides: Partial<ExperimentCreate> = {}) => runExperiment(world, overrides);
 

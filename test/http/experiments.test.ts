@@ -1,13 +1,11 @@
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 import { experimentBody, uniqueKey } from '../helpers/fixtures';
 
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 async function create(overrides = {}) {
   const body = experimentBody(overrides);

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(() => world.close());
+const world = useWorld();
 
 test('GET /healthz answers ok', async () => {
   const res = await world.api.get('/healthz').expect(200);

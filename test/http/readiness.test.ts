@@ -1,3 +1,4 @@
+import { runExperiment } from '../helpers/experiments';
 import { backend, bearer, startWorld, type World } from '../helpers/world';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { experimentBody } from '../helpers/fixtures';
@@ -71,9 +72,7 @@ withRedis('when Redis goes down', () => {
 
   test('assignment, events and changes go on without Redis; what needs it answers 503 with Retry-After, never 500', async () => {
     const admin = bearer(world.adminKey);
-    const body = experimentBody({ respectsHoldout: false, segments: [] });
-    await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
-    await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
+    const body = { key: await runExperiment(world, { segments: [] }) };
     const assignKey = bearer(await world.key('assign'));
     redisProxy.cut();
     try {

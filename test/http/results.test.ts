@@ -4,16 +4,14 @@ import type { ExperimentCreate } from '../../src/model/experiment';
 import { runExperiment } from '../helpers/experiments';
 import { experimentBody } from '../helpers/fixtures';
 import { seed } from '../helpers/seed';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /** GET /v1/experiments/{key}/results through HTTP: estimators wired to the counts, trust checks, adjustments, power, factorial. */
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
 });
-afterAll(() => world.close());
 
 const running = (overrides: Partial<ExperimentCreate> = {}) => runExperiment(world, { segments: [], ...overrides });
 

@@ -1,10 +1,11 @@
+import { runExperiment } from '../helpers/experiments';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { assign, compile } from '../../src/assignment';
 import { toAssignable } from '../../src/serving/registry';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { experimentBody } from '../helpers/fixtures';
-import { bearer, contractFetch, createTestDatabase, dropRedisPrefix, startWorld, testConfig, type World } from '../helpers/world';
+import { bearer, contractFetch, createTestDatabase, dropRedisPrefix, startWorld, testConfig, useWorld, type World } from '../helpers/world';
 
 /**
  * Stickiness when Redis and the database part ways: Redis loses its data while the database
@@ -17,19 +18,15 @@ type Answer = { variant: string; reason: string };
 const units = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 withRedis('Redis wiped, two instances', () => {
-  let world: World;
+  const world = useWorld();
   let other: RunningServer;
   beforeAll(async () => {
-    world = await startWorld();
     other = await world.another();
   });
-  afterAll(() => world.close());
 
   test('after coverage is lowered every exposed unit keeps its variant on every instance: 0 disagreements', async () => {
     const admin = bearer(world.adminKey);
-    const body = experimentBody({ respectsHoldout: false, segments: [] });
-    await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
-    await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
+    const body = { key: await runExperiment(world, { segments: [] }) };
     const ids = units(300, 'wiped');
     const recorded = new Map<string, string>();
     for (const unitId of ids) {
@@ -75,9 +72,7 @@ withRedis('a fresh database behind the same Redis and prefix', () => {
 
   test("a new experiment inherits nothing: all of its tracked assigns are recorded, each by its own hashing; the start logs the other database's data", async () => {
     const admin = bearer(world.adminKey);
-    const old = experimentBody({ respectsHoldout: false, segments: [], salt: 'the-old-salt' });
-    await world.api.post('/v1/experiments').set(admin).send(old).expect(201);
-    await world.api.post(`/v1/experiments/${old.key}/start`).set(admin).expect(200);
+    const old = { key: await runExperiment(world, { segments: [], salt: 'the-old-salt' }) };
     const ids = units(300, 'reset');
     for (const unitId of ids) await world.api.post('/v1/assign').set(admin).send({ unitId, experiments: [old.key] }).expect(200);
     await world.rt.exposures.flush();

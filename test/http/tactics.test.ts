@@ -2,16 +2,14 @@ import { parse as parseCsv } from '../helpers/csv';
 import { runExperiment } from '../helpers/experiments';
 import { uniqueKey } from '../helpers/fixtures';
 import type { ArmPlan } from '../helpers/seed';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /** The tactic scorecard (win rates overall and per segment, pooled lift) and the CSV exports. */
-let world: World;
+const world = useWorld();
 let read: Record<string, string>;
 beforeAll(async () => {
-  world = await startWorld();
   read = bearer(await world.key('read'));
 });
-afterAll(() => world.close());
 
 const experimentWith = (tactic: string, plan: Record<string, ArmPlan>, options: { segments?: string[]; days?: number; complete?: boolean } = {}) =>
   runExperiment(world, { tactic, segments: options.segments ?? [], analysis: 'fixed' }, { ...options, plan });

@@ -3,7 +3,7 @@ import YAML from 'yaml';
 import { pointerToken } from '../../src/errors';
 import { openApiPath } from '../../src/paths';
 import { uniqueKey } from '../helpers/fixtures';
-import { bearer, startWorld, type World } from '../helpers/world';
+import { bearer, useWorld } from '../helpers/world';
 
 /**
  * U+0000 and unpaired UTF-16 surrogates have no place in PostgreSQL text (or jsonb). In any
@@ -134,16 +134,14 @@ function cases(op: keyof typeof bases) {
   return slots.flatMap((slot) => HOSTILE.map(([what, text]) => ({ op, slot: '/' + slot.join('/'), what, text, at: slot })));
 }
 
-let world: World;
+const world = useWorld();
 let admin: Record<string, string>;
 let target: string;
 beforeAll(async () => {
-  world = await startWorld();
   admin = bearer(world.adminKey);
   target = uniqueKey('target');
   await world.api.post('/v1/experiments').set(admin).send({ ...bases.create()[0], key: target }).expect(201);
 });
-afterAll(() => world.close());
 
 async function send(op: keyof typeof bases, body: Json) {
   if (op === 'create') return world.api.post('/v1/experiments').set(admin).send(body);

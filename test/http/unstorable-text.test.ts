@@ -1,10 +1,10 @@
+import { runExperiment } from '../helpers/experiments';
 import { Registry } from 'prom-client';
 import { createExposureRecorder } from '../../src/serving/exposure-recorder';
 import { createLogger } from '../../src/logger';
 import { DatabaseUnavailableError } from '../../src/errors';
 import type { Db } from '../../src/store/db';
-import { bearer, startWorld, type World } from '../helpers/world';
-import { experimentBody } from '../helpers/fixtures';
+import { bearer, useWorld } from '../helpers/world';
 import { at, conversion, eid, exposure, send } from '../helpers/events';
 
 /**
@@ -12,20 +12,15 @@ import { at, conversion, eid, exposure, send } from '../helpers/events';
  * encoding) is refused where it enters, naming the field; and a row of the exposure queue
  * that the database refuses anyway is dropped on its own instead of blocking the queue.
  */
-let world: World;
+const world = useWorld({ exposureFlushMs: 60_000 });
 let admin: Record<string, string>;
 let assignKey: Record<string, string>;
 let key: string;
 beforeAll(async () => {
-  world = await startWorld({ exposureFlushMs: 60_000 });
   admin = bearer(world.adminKey);
   assignKey = bearer(await world.key('assign'));
-  const body = experimentBody({ respectsHoldout: false, segments: ['device'] });
-  await world.api.post('/v1/experiments').set(admin).send(body).expect(201);
-  await world.api.post(`/v1/experiments/${body.key}/start`).set(admin).expect(200);
-  key = body.key;
+  key = await runExperiment(world, { segments: ['device'] });
 });
-afterAll(() => world.close());
 
 async function exposedUnits(): Promise<string[]> {
   const { rows } = await world.rt.db.query<{ unit_id: string }>(
