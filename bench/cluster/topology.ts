@@ -21,7 +21,14 @@ import path from 'node:path';
  */
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export const ADMIN_KEY = 'cluster-admin-key-0123456789';
-const MAIN = path.resolve(__dirname, '../../src/main.js');
+/** The repository (this file runs from bench/cluster/ under ts-jest, from dist/bench/cluster/ compiled). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+/** The compiled server: `npm run cluster:up` and `npm test` build it first (tsc). */
+export const MAIN = path.join(repoRoot(), 'dist/src/main.js');
 
 export interface InstanceState {
   port: number;
@@ -53,10 +60,16 @@ export interface UpOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Thrown inside `until`'s check: stop waiting at once (other errors count as "not yet"). */
+class GiveUp extends Error {}
+
 async function until(what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (await Promise.resolve().then(ok).catch(() => false)) return;
+    if (await Promise.resolve().then(ok).catch((err) => {
+      if (err instanceof GiveUp) throw err;
+      return false;
+    })) return;
     await sleep(100);
   }
   throw new Error(`${what} within ${timeoutMs} ms`);
@@ -282,10 +295,17 @@ export async function startInstance(state: ClusterState, i: number): Promise<voi
   closeSync(fd);
   child.unref();
   inst.pid = child.pid!;
-  await until(`Verdict instance ${i + 1} was not ready (see ${inst.log})`, async () => {
-    if (!isAlive(inst.pid)) throw new Error(`Verdict instance ${i + 1} exited; see ${inst.log}:\n${readFileSync(inst.log, 'utf8').slice(-2000)}`);
-    return ready(inst.url);
-  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const tail = () => readFileSync(inst.log, 'utf8').slice(-2000);
+  try {
+    await until(`Verdict instance ${i + 1} was not ready`, async () => {
+      if (exited || !isAlive(inst.pid)) throw new GiveUp(`Verdict instance ${i + 1} exited`);
+      return ready(inst.url);
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; its log (${inst.log}):\n${tail()}`);
+  }
 }
 
 export const stateFile = (dir: string) => path.join(dir, 'cluster.json');
