@@ -8,6 +8,7 @@ import {
   clusterUp,
   killPid,
   psql,
+  redisCli,
   redisClusterOk,
   redisMasters,
   startInstance,
@@ -15,6 +16,7 @@ import {
   stopPostgres,
   type ClusterState,
 } from '../../bench/cluster/topology';
+import { markKey } from '../../src/serving/exposure-recorder';
 import { assignMany } from '../helpers/assign';
 import { experimentBody } from '../helpers/fixtures';
 import { steadyLoad } from '../helpers/load';
@@ -279,6 +281,10 @@ onServers('the local cluster: HAProxy, three instances, pgbouncer, a read replic
         return [...onMaster.values()].reduce((a, n) => a + n, 0) === units.length;
       });
       expect([...onMaster.values()].every((n) => n > 0)).toBe(true);
+    // The key layout: one unit's marks in all experiments lie in one slot (its MGET is a single-slot command).
+    const slot = (key: string) => redisCli(cluster.redis.ports.find((p) => p !== victim)!, 'cluster', 'keyslot', `verdict:0123abcd:${key}`);
+    expect(new Set(['e-one', 'e-two', 'e-three'].map((uid) => slot(markKey(uid, 'cust-8842')))).size).toBe(1);
+    expect(new Set(['cust-1', 'cust-2', 'cust-3', 'cust-4'].map((unit) => slot(markKey('e-one', unit)))).size).toBeGreaterThan(1);
     } finally {
       client.disconnect();
     }
