@@ -29,7 +29,7 @@ Stop it with: npm run cluster:down`);
       console.log(`no cluster in ${dir}`);
       return;
     }
-    await clusterDown(state);
+    await clusterDown(state, { log: (m) => console.log(`  ${new Date().toISOString().slice(11, 23)} stopping ${m}`) });
     console.log('the cluster is stopped');
   } else {
     console.error('usage: cluster-tool up|down');

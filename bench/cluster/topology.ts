@@ -385,11 +385,17 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState> {
 }
 
 /** Stops everything the state names, each by its own PID; then removes the directory unless `keep`. */
-export async function clusterDown(state: ClusterState, options: { keep?: boolean } = {}): Promise<void> {
+export async function clusterDown(state: ClusterState, options: { keep?: boolean; log?: (message: string) => void } = {}): Promise<void> {
+  const log = options.log ?? (() => undefined);
+  log('HAProxy');
   await stopPid(readPid(state.haproxy.pidFile));
+  log('Verdict instances');
   await Promise.all(state.instances.map((i) => stopPid(i.pid)));
+  log('Redis Cluster');
   await Promise.all(Object.values(state.redis.pids).map((pid) => killPid(pid)));
+  log('pgbouncer');
   await stopPid(readPid(state.bouncer.pidFile));
+  log('PostgreSQL replica and primary');
   for (const which of ['replica', 'primary'] as const) {
     try {
       stopPostgres(state, which);
