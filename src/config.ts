@@ -11,8 +11,12 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   databasePoolSize: number;
+  /** A read replica of DATABASE_URL (streaming): results read there when it has caught up, else from the primary. */
+  databaseReplicaUrl?: string;
   /** Redis server; when unset, an in-process cache is used. */
   redisUrl?: string;
+  /** Redis Cluster seed nodes (host:port); used instead of REDIS_URL when set. */
+  redisClusterNodes?: { host: string; port: number }[];
   redisPrefix: string;
   /** Accepted as an admin key (bootstrap). */
   adminKey?: string;
@@ -78,6 +82,19 @@ function corsOrigins(env: NodeJS.ProcessEnv): string[] {
   return origins;
 }
 
+/** REDIS_CLUSTER_NODES: comma-separated host:port seed nodes of a Redis Cluster. */
+function clusterNodes(env: NodeJS.ProcessEnv): { host: string; port: number }[] | undefined {
+  const raw = (env.REDIS_CLUSTER_NODES ?? '').trim();
+  if (raw === '') return undefined;
+  if (env.REDIS_URL) throw new ConfigError('set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  return raw.split(',').map((entry) => {
+    const m = /^\s*([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535) throw new ConfigError(`REDIS_CLUSTER_NODES must list host:port seed nodes separated by commas, got "${entry.trim()}"`);
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  });
+}
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function holdoutSalt(env: NodeJS.ProcessEnv): string {
@@ -96,13 +113,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
   const adminKey = env.VERDICT_ADMIN_KEY || undefined;
   if (adminKey !== undefined && adminKey.length < 16) throw new ConfigError('VERDICT_ADMIN_KEY must be at least 16 characters');
+  const databaseReplicaUrl = env.DATABASE_REPLICA_URL || undefined;
+  if (databaseReplicaUrl && !env.DATABASE_URL) throw new ConfigError('DATABASE_REPLICA_URL needs DATABASE_URL (the primary it replicates)');
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    databaseReplicaUrl,
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes: clusterNodes(env),
     redisPrefix: env.REDIS_PREFIX ?? 'verdict:',
     adminKey,
     logLevel,

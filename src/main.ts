@@ -31,7 +31,7 @@ async function main() {
       }
     },
   });
-  logger.info({ port: running.port, database: config.databaseUrl ? 'postgres' : `pglite (${config.dataDir})`, cache: config.redisUrl ? 'redis' : 'memory' }, 'listening');
+  logger.info({ port: running.port, database: config.databaseUrl ? 'postgres' : `pglite (${config.dataDir})`, cache: config.redisClusterNodes ? 'redis cluster' : config.redisUrl ? 'redis' : 'memory', replica: Boolean(config.databaseReplicaUrl) }, 'listening');
   running.ready.then(
     () => logger.info('ready'),
     (err) => {

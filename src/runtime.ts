@@ -20,6 +20,7 @@ import { migrate } from './store/migrate';
 import { openPglite } from './store/pglite';
 import { connectPostgres } from './store/postgres';
 import { connectRedis } from './store/redis-cache';
+import { replicaReads } from './store/replica';
 
 /**
  * The composition root: opens storage and cache for the configuration, applies the
@@ -68,6 +69,7 @@ export async function openDb(config: Config): Promise<Db> {
 }
 
 export function openCache(config: Config): Cache {
+  if (config.redisClusterNodes) return connectRedis({ cluster: config.redisClusterNodes }, config.redisPrefix);
   return config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix) : createMemoryCache();
 }
 
@@ -83,6 +85,8 @@ export interface RuntimeOptions {
 export async function openRuntime(config: Config, logger: Logger, given: RuntimeOptions = {}): Promise<Runtime> {
   const db = given.db ?? (await openDb(config));
   const base = given.cache ?? openCache(config);
+  // The read replica (results): a small pool of its own; reads fall back to the primary.
+  const replica = config.databaseReplicaUrl ? connectPostgres(config.databaseReplicaUrl, { max: Math.max(2, Math.ceil(config.databasePoolSize / 2)) }) : undefined;
   try {
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -130,7 +134,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       assigner,
       ingestor,
       unitData,
-      results: createResultsService(db, config.resultsCacheSeconds),
+      results: createResultsService(db, config.resultsCacheSeconds, replica ? replicaReads(db, replica, metrics) : undefined),
       async close() {
         await exposures.close();
         await unitData.close();
@@ -138,11 +142,12 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
         await authenticator.close();
         stopChecking();
         await cache.close();
+        await replica?.close();
         await db.close();
       },
     };
   } catch (err) {
-    await Promise.allSettled([base.close(), db.close()]);
+    await Promise.allSettled([base.close(), db.close(), replica?.close()]);
     throw err;
   }
 }

@@ -24,3 +24,17 @@ test('CORS_ORIGINS: none by default, a comma-separated list of origins or *, any
     expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must list origins/);
   }
 });
+
+test('REDIS_CLUSTER_NODES: host:port seed nodes, instead of REDIS_URL; DATABASE_REPLICA_URL needs DATABASE_URL', () => {
+  expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+  expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, cache-2:7001,[::1]:7002' }).redisClusterNodes).toEqual([
+    { host: '127.0.0.1', port: 7000 },
+    { host: 'cache-2', port: 7001 },
+    { host: '::1', port: 7002 },
+  ]);
+  expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toThrow(/REDIS_CLUSTER_NODES must list host:port/);
+  expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:99999' })).toThrow(ConfigError);
+  expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/not both/);
+  expect(loadConfig({ DATABASE_URL: 'postgres://a@db/v', DATABASE_REPLICA_URL: 'postgres://a@replica/v' }).databaseReplicaUrl).toBe('postgres://a@replica/v');
+  expect(() => loadConfig({ DATABASE_REPLICA_URL: 'postgres://a@replica/v' })).toThrow(/needs DATABASE_URL/);
+});

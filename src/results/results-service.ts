@@ -3,6 +3,7 @@ import { invalid, notFound } from '../errors';
 import type { Experiment } from '../model/experiment';
 import { crossSums, experimentCells, streamCounts, streamIds, unitCounts } from '../store/count-store';
 import type { Db } from '../store/db';
+import { primaryOnly, type ReadRouter } from '../store/replica';
 import { findExperiment, listExperiments, startedInTactic, tacticSummaries } from '../store/experiment-store';
 import { computeResults, type ResultOptions, type Results } from './compute';
 import { buildCounts, metricPlan, type Counts } from './counts';
@@ -35,7 +36,8 @@ export async function readCounts(db: Db, e: Experiment & { id: number }, now = n
   return buildCounts(e, { cells, units, streams, cross: cross.flat() }, now);
 }
 
-export function createResultsService(db: Db, cacheSeconds: number): ResultsService {
+/** `reads`: where the counts are read (a caught-up read replica, else the primary: store/replica.ts). */
+export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRouter = primaryOnly(db)): ResultsService {
   const cache = new LRUCache<string, { version: number; at: number; counts: Promise<Counts> }>({ max: 1000 });
 
   async function experiment(key: string) {
@@ -47,7 +49,7 @@ export function createResultsService(db: Db, cacheSeconds: number): ResultsServi
   async function countsFor(e: Experiment & { id: number }): Promise<Counts> {
     const hit = cache.get(e.key);
     if (hit && hit.version === e.version && Date.now() - hit.at < cacheSeconds * 1000) return hit.counts;
-    const counts = readCounts(db, e);
+    const counts = reads.run((source) => readCounts(source, e));
     cache.set(e.key, { version: e.version, at: Date.now(), counts });
     counts.catch(() => cache.delete(e.key));
     return counts;

@@ -85,8 +85,14 @@ const LOOKUP_DEADLINE_MS = 300;
 /** After a failed or late lookup, the database is not asked again for this long. */
 const LOOKUP_BACKOFF_MS = 2000;
 
-/** The key of a unit's mark in an experiment (under the cache's scope: REDIS_PREFIX + database identity + ':'). */
-export const markKey = (experimentUid: string, unitId: string) => `x:${experimentUid}:${unitId}`;
+/**
+ * The key of a unit's mark in an experiment (under the cache's scope: REDIS_PREFIX + database
+ * identity + ':'). The unit is the hash tag: on a Redis Cluster all marks of one unit lie in one
+ * slot, so `known`'s MGET (one unit, all its experiments) is a single-slot command. (Marks kept
+ * under the earlier layout `x:<experiment>:<unit>` are not read: hashing gives the recorded
+ * variant, and narrowed experiments read the database's record, as after any loss of Redis.)
+ */
+export const markKey = (experimentUid: string, unitId: string) => `x:{${unitId}}:${experimentUid}`;
 export const exposureMark = (row: { variant: string; holdout: boolean }) => (row.holdout ? 'h' : `v:${row.variant}`);
 
 /** The database refused the data itself (SQLSTATE class 22): retrying the same rows cannot help. */

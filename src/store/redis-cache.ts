@@ -1,4 +1,4 @@
-import Redis, { ReplyError, type RedisOptions } from 'ioredis';
+import Redis, { Cluster, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { CacheUnavailableError } from '../errors';
 import type { Cache } from './cache';
 
@@ -13,6 +13,15 @@ import type { Cache } from './cache';
  * is down or reconnecting, so the hot path skips it instead of paying for each failure.
  * ioredis reconnects on its own (at most RECONNECT_MAX_MS between attempts); listeners of
  * `onReconnect` then catch up on what they missed (pub/sub messages, writes).
+ *
+ * Redis Cluster (REDIS_CLUSTER_NODES): the same through ioredis's Cluster client. Redis refuses
+ * a multi-key command whose keys lie in different slots (CROSSSLOT), so the key layout puts
+ * what is read together under one hash tag (an exposure mark: `x:{<unit>}:<experiment>`,
+ * serving/exposure-recorder.ts: the one MGET, of one unit's marks, is one slot). Writes of
+ * many keys (setMany) are single-key SETs here, which auto-pipelining groups per node.
+ * Pub/sub: PUBLISH reaches subscribers on every node of the cluster, and ioredis subscribes
+ * again on another node when its node fails. A master's failure: its slots fail fast (as if
+ * Redis were down) until its replica takes over, and the client follows the new slot map.
  */
 const COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 2000;
@@ -23,7 +32,7 @@ const SUBSCRIBE_WAIT_MS = 2000;
 
 const retryStrategy = (times: number) => Math.min(times * 100, RECONNECT_MAX_MS);
 
-function whenReady(conn: Redis, timeoutMs: number): Promise<boolean> {
+function whenReady(conn: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   if (conn.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
@@ -37,28 +46,52 @@ function whenReady(conn: Redis, timeoutMs: number): Promise<boolean> {
   });
 }
 
-export function connectRedis(url: string, prefix: string): Cache {
+/** Where Redis is: one server's URL, or a Redis Cluster's seed nodes. */
+export type RedisTarget = { url: string } | { cluster: readonly { host: string; port: number }[] };
+
+type Client = Redis | Cluster;
+
+function openClient(target: RedisTarget, prefix: string): Client {
   // Auto-pipelining sends the commands issued in one tick as one write: the hot path's MGETs
   // from concurrent requests share round trips.
-  const options: RedisOptions = {
-    keyPrefix: prefix,
-    enableOfflineQueue: false,
+  const perConnection: RedisOptions = {
     maxRetriesPerRequest: 0,
     commandTimeout: COMMAND_TIMEOUT_MS,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy,
-    enableAutoPipelining: true,
   };
-  const client = new Redis(url, options);
+  if ('url' in target) return new Redis(target.url, { ...perConnection, keyPrefix: prefix, enableOfflineQueue: false, retryStrategy, enableAutoPipelining: true });
+  const options: ClusterOptions = {
+    keyPrefix: prefix,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    clusterRetryStrategy: retryStrategy,
+    // A failed-over master is found within a second even if no command hit a MOVED.
+    slotsRefreshInterval: 1000,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    redisOptions: perConnection,
+  };
+  return new Cluster([...target.cluster], options);
+}
+
+function openSubscriber(target: RedisTarget): Client {
+  if ('url' in target) return new Redis(target.url, { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy });
+  return new Cluster([...target.cluster], { clusterRetryStrategy: retryStrategy, slotsRefreshInterval: 1000, redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS } });
+}
+
+export function connectRedis(to: string | RedisTarget, prefix: string): Cache {
+  const target: RedisTarget = typeof to === 'string' ? { url: to } : to;
+  const isCluster = 'cluster' in target;
+  const client = openClient(target, prefix);
   client.on('error', () => undefined); // reported through the failing command and /readyz
-  let subscriber: Redis | undefined;
+  let subscriber: Client | undefined;
   const handlers = new Map<string, Set<(message: string) => void>>();
   const reconnectListeners = new Set<() => void>();
   let suspectUntil = 0;
   let closed = false;
 
   /** Every 'ready' after the first of a connection is a reconnection. */
-  const watchReconnects = (conn: Redis) => {
+  const watchReconnects = (conn: Client) => {
     let seen = false;
     conn.on('ready', () => {
       suspectUntil = 0;
@@ -82,10 +115,10 @@ export function connectRedis(url: string, prefix: string): Cache {
 
   const channelName = (channel: string) => prefix + channel;
 
-  async function ensureSubscriber(): Promise<Redis> {
+  async function ensureSubscriber(): Promise<Client> {
     if (subscriber) return subscriber;
     // Subscriptions wait for the connection (and are renewed by ioredis after a reconnection).
-    subscriber = new Redis(url, { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy });
+    subscriber = openSubscriber(target);
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, message: string) => {
       for (const handler of handlers.get(channel) ?? []) handler(message);
@@ -105,7 +138,16 @@ export function connectRedis(url: string, prefix: string): Cache {
       return () => void reconnectListeners.delete(listener);
     },
     get: (key) => run(() => client.get(key)),
-    mget: async (keys) => (keys.length === 0 ? [] : run(() => client.mget(...keys))),
+    mget: async (keys) => {
+      if (keys.length === 0) return [];
+      try {
+        return await run(() => client.mget(...keys));
+      } catch (err) {
+        // Cluster: keys of several slots (a key layout without a common hash tag) are read one by one.
+        if (!(isCluster && err instanceof ReplyError && /CROSSSLOT/.test((err as Error).message))) throw err;
+        return run(() => Promise.all(keys.map((key) => client.get(key))));
+      }
+    },
     set: (key, value, ttlSeconds) =>
       run(async () => {
         if (ttlSeconds) await client.set(key, value, 'EX', ttlSeconds);
@@ -113,6 +155,20 @@ export function connectRedis(url: string, prefix: string): Cache {
       }),
     setMany: async (entries, ttlSeconds, setOptions) => {
       if (entries.length === 0) return;
+      if (isCluster) {
+        // Keys of many slots: one SET each; auto-pipelining sends each node's in one write.
+        await run(() =>
+          Promise.all(
+            entries.map(([key, value]) => {
+              if (ttlSeconds && setOptions?.onlyIfAbsent) return client.set(key, value, 'EX', ttlSeconds, 'NX');
+              if (ttlSeconds) return client.set(key, value, 'EX', ttlSeconds);
+              if (setOptions?.onlyIfAbsent) return client.set(key, value, 'NX');
+              return client.set(key, value);
+            }),
+          ),
+        );
+        return;
+      }
       await run(async () => {
         const pipeline = client.pipeline();
         for (const [key, value] of entries) {

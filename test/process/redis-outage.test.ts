@@ -54,7 +54,7 @@ onServers('Redis killed under assign load', () => {
 
   const marksOf = async (units: readonly string[]) => {
     let n = 0;
-    for (const unit of units) n += (await client.keys(`*:${unit}`)).length;
+    for (const unit of units) n += (await client.keys(`*:x:{${unit}}:*`)).length; // marks: x:{unit}:experiment
     return n;
   };
 
