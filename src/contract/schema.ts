@@ -1047,6 +1047,83 @@ export interface components {
             comparisons: components["schemas"]["ComparisonResult"][];
             srm?: components["schemas"]["Srm"];
         };
+        LiftInterval: {
+            /** @description Relative lift, exp(log ratio) - 1. */
+            estimate: number;
+            ci: components["schemas"]["Interval"];
+        };
+        /** @description One value of a segment attribute in a `forWhom` block. */
+        SegmentLift: {
+            /** @description The attribute value; null when it was not sent. */
+            value: string | null;
+            /** @description Units of the two arms compared in this value. */
+            units: number;
+            /** @description Whether the minimum data rule is met in this value; values below it take no part in Q or the shrinkage. */
+            enoughData: boolean;
+            /** @description Raw lift in this value: exp(y) - 1 with y the log ratio treatment/control (binary: escalc's log risk ratio), interval exp(y ± c·√v) - 1 at the block's `criticalValue` c. */
+            lift: components["schemas"]["LiftInterval"] | null;
+            /** @description Empirical-Bayes lift (the BLUP of the DL random-effects model, metafor::blup): exp(pred) - 1, interval exp(pred ± c·se) - 1. Null when the value takes no part (reason). */
+            shrunk: components["schemas"]["LiftInterval"] | null;
+            /** @description τ²/(τ² + v): the weight of the value's own data in its shrunk estimate (0 = fully pooled). */
+            ownWeight: number | null;
+            /** @description The shrunk interval excludes 0. */
+            significant: boolean;
+            /** @description When significant: whether the shrunk lift goes the metric's good way. */
+            better: boolean | null;
+            reason?: string;
+        };
+        ForWhom: {
+            attribute: string;
+            variant: string;
+            control: string;
+            /** @description Values with enough data and a log lift: the ones compared. */
+            k: number;
+            /** @description Cochran's Q over those values (null when k < 2). */
+            q: number | null;
+            /** @description k - 1. */
+            df: number;
+            /** @description P(χ²_df > Q), a fixed-horizon test (also under sequential analysis); null when k < 2. */
+            pValue: number | null;
+            /** @description Holm across the metric's segment attributes × treatment arms that have a Q. */
+            pValueAdjusted: number | null;
+            /**
+             * @description The multiple-comparison correction of `pValueAdjusted`.
+             * @enum {string}
+             */
+            correction: "holm";
+            /** @description pValueAdjusted < alpha: the lift differs by this attribute. */
+            significant: boolean;
+            /** @description I² in [0, 1]: the share of the spread beyond chance. */
+            i2: number | null;
+            /** @description DerSimonian-Laird τ² on the log scale. */
+            tau2: number | null;
+            /** @description The DL random-effects lift over the values (what every value is shrunk toward). */
+            pooled: components["schemas"]["LiftInterval"] | null;
+            /** @description Multiplier c of every interval of this block: z at alpha/k two-sided (Bonferroni over the values), or the sequential critical value at alpha/k for the pair's units under sequential analysis. */
+            criticalValue: number | null;
+            /** @description Every value of the attribute, ranked by the shrunk lift in the metric's good direction (values without one last). */
+            values: components["schemas"]["SegmentLift"][];
+            /** @description The answer in words, e.g. "The lift differs by lifecycle: returning +38.0 %, new -2.0 %; Q p = 0.0010". */
+            summary: string;
+            /** @description Why Q is null (fewer than two values with enough data). */
+            reason?: string;
+        };
+        /** @description Where to roll out when the lift differs by a segment attribute. Present when some attribute's heterogeneity is significant (Holm across the attributes × arms); the attribute with the smallest adjusted Q p-value. `ship_to`: values whose shrunk lift is significantly better and where no guardrail is significantly harmed; `exclude`: values where the decided metric's shrunk lift is significantly worse or a guardrail is harmed. */
+        SegmentDecision: {
+            attribute: string;
+            /** @description The treatment arm the rollout is about. */
+            variant: string;
+            metric: string;
+            pValue: number;
+            pValueAdjusted: number;
+            /** @enum {string} */
+            correction: "holm";
+            ship_to: string[];
+            exclude: (string | null)[];
+            /** @description The other values (not significant either way, not enough data, or not sent). */
+            undecided: (string | null)[];
+            values: components["schemas"]["SegmentLift"][];
+        };
         FactorEffect: {
             factors: string[];
             levels: string[];
@@ -1083,6 +1160,8 @@ export interface components {
             overall: components["schemas"]["ResultBlock"];
             segments: components["schemas"]["ResultBlock"][];
             power: components["schemas"]["Power"];
+            /** @description For whom it works: per segment attribute and treatment arm, whether the lift differs across the attribute's values (Cochran's Q, I², τ² of the DerSimonian-Laird random-effects model over the per-value log lifts), and each value's lift shrunk toward the overall effect (empirical-Bayes BLUP), ranked by the shrunk lift in the metric's good direction. Empty when the experiment has no segment attributes. */
+            forWhom: components["schemas"]["ForWhom"][];
             /** @description Multivariate experiments, the main effect of each factor level against the factor's first level. */
             factors?: components["schemas"]["FactorEffect"][];
             /** @description Multivariate experiments, every two-way interaction (difference in differences). */
@@ -1156,6 +1235,8 @@ export interface components {
             daysRunning: number;
             /** Format: date-time */
             checkedAt: string;
+            /** @description Where to roll out when the lift differs by a segment attribute; null when no attribute's heterogeneity is significant (or the decision is invalid). */
+            segments: components["schemas"]["SegmentDecision"] | null;
         };
         TacticSummary: {
             tactic: string;

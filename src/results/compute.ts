@@ -4,6 +4,7 @@ import { adjustArms, adjustSegments } from './adjustments';
 import { DEFAULT_PLANNED_SAMPLE_SIZE, resultBlock } from './comparisons';
 import type { Counts } from './counts';
 import { factorialEffectsOf } from './factorial-effects';
+import { forWhomOf } from './for-whom';
 import { powerOf } from './sample-size';
 import { MIN_CONVERTERS, MIN_UNITS_PER_ARM, MINIMUM_DATA_RULE, srmOf } from './trust-checks';
 
@@ -12,7 +13,8 @@ import { MIN_CONVERTERS, MIN_UNITS_PER_ARM, MINIMUM_DATA_RULE, srmOf } from './t
  * segment value, each with its arms and its comparisons against the control
  * (comparisons.ts, by the metric's kind: metric-kinds.ts); the checks that say whether to
  * trust them (trust-checks.ts); the multiple-comparison adjustments (adjustments.ts); power
- * (sample-size.ts); factorial effects (factorial-effects.ts). Pure: no I/O.
+ * (sample-size.ts); factorial effects (factorial-effects.ts); for whom it works, per segment
+ * attribute (for-whom.ts). Pure: no I/O.
  */
 export type Results = components['schemas']['Results'];
 type MetricResults = components['schemas']['MetricResults'];
@@ -30,7 +32,7 @@ interface CheckedSegment {
   srm: Srm;
 }
 
-function metricResults(e: Experiment, m: Metric, counts: Counts, srm: Srm, segments: readonly CheckedSegment[]): MetricResults {
+function metricResults(e: Experiment, m: Metric, counts: Counts, srm: Srm, segments: readonly CheckedSegment[], only?: string): MetricResults {
   const rule = { alpha: e.alpha, direction: m.direction };
   const overall = resultBlock(e, m, counts.overall, srm.mismatch);
   const blocks = segments.map((s) => ({ attribute: s.counts.attribute, value: s.counts.value, ...resultBlock(e, m, s.counts.variants, s.srm.mismatch), srm: s.srm }));
@@ -43,6 +45,8 @@ function metricResults(e: Experiment, m: Metric, counts: Counts, srm: Srm, segme
     overall: { variants: overall.variants, comparisons: adjustArms(overall.comparisons, rule), srm },
     segments: adjustSegments(blocks, rule),
     power: powerOf(e, m, counts.overall),
+    // Holm runs across every attribute; ?segment= only narrows what is shown.
+    forWhom: forWhomOf(e, m, counts, e.segments).filter((f) => !only || f.attribute === only),
     ...factorialEffectsOf(e, m, counts.overall),
   };
 }
@@ -61,6 +65,6 @@ export function computeResults(e: Experiment, counts: Counts, options: ResultOpt
     minimumData: { unitsPerArm: MIN_UNITS_PER_ARM, converters: MIN_CONVERTERS, rule: MINIMUM_DATA_RULE },
     srm,
     holdout: counts.holdout ? { units: counts.holdout.units } : null,
-    metrics: metrics.map((m) => metricResults(e, m, counts, srm, segments)),
+    metrics: metrics.map((m) => metricResults(e, m, counts, srm, segments, options.segment)),
   };
 }

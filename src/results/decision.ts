@@ -1,6 +1,7 @@
 import type { components } from '../contract/schema';
 import type { Experiment } from '../model/experiment';
 import type { Results } from './compute';
+import { segmentDecision } from './segment-decision';
 
 /**
  * The rollout decision CI gates on, from an experiment's results. Pure. The first rule that
@@ -13,7 +14,9 @@ import type { Results } from './compute';
  *    bound of its relative interval at least minLift (when given), after at least minDays:
  *    the best such arm ships;
  *  - continue: none of these yet, with what is missing (units, days, lift).
- * Every reason is a sentence with its numbers.
+ * Every reason is a sentence with its numbers. Beside the decision, unless it is invalid:
+ * `segments`, where to roll out when the lift differs by a segment attribute
+ * (segment-decision.ts), with one more reason.
  */
 export type Decision = components['schemas']['Decision'];
 type DecisionComparison = components['schemas']['DecisionComparison'];
@@ -254,6 +257,7 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
     minLift: options.minLift ?? null,
   };
   const r = noExposures(facts) ?? sampleRatioMismatch(facts) ?? notEnoughData(facts) ?? rollback(facts) ?? ship(facts) ?? keepCollecting(facts);
+  const bySegment = r.decision === 'invalid' ? null : segmentDecision(results, metric, guardrails, r.variant);
   return {
     experiment: e.key,
     metric: metric.key,
@@ -268,7 +272,8 @@ export function decide(e: Experiment, results: Results, options: DecisionOptions
     daysRunning: Math.round(facts.days * 100) / 100,
     checkedAt: now.toISOString(),
     decision: r.decision,
-    reasons: r.reasons,
+    reasons: bySegment ? [...r.reasons, bySegment.reason] : r.reasons,
     variant: r.variant,
+    segments: bySegment?.segments ?? null,
   };
 }

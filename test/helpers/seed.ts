@@ -53,3 +53,15 @@ export async function seed(world: World, key: string, plan: Record<string, ArmPl
   }
   return units;
 }
+
+/**
+ * One arm's plan with exact units and converters per value of segment attributes: `groups`
+ * lists each group's attributes, units and converters; the converters of every group come
+ * first (seed() makes the first `converters` units of an arm convert), then the rest.
+ */
+export function segmentedArm(groups: { attributes: Record<string, string>; units: number; converters: number }[]): ArmPlan {
+  const order: Record<string, string>[] = [];
+  for (const g of groups) for (let i = 0; i < g.converters; i++) order.push(g.attributes);
+  for (const g of groups) for (let i = g.converters; i < g.units; i++) order.push(g.attributes);
+  return { units: order.length, converters: groups.reduce((a, g) => a + g.converters, 0), attributes: (i) => order[i] };
+}

@@ -18,11 +18,17 @@ Options:
   --min-lift <x>       relative lift the interval's lower bound must reach to ship (e.g. 0.02)
   --min-days <n>       days the experiment must have run before it can ship (server default 7)
   --format <f>         text (default), json (the API's Decision) or markdown (a PR comment)
+  --segment-aware      exit 0 only for a rollout that lists its segments: a ship when the lift
+                       does not differ by any segment attribute, or, when it does, a decision
+                       whose segments name values to ship to (and the minimum days are met)
 
 When GITHUB_STEP_SUMMARY is set, the markdown is also appended to that file.
 
 Exit codes:
   0 ship   1 continue   2 rollback   3 invalid   4 usage, auth, connection or server error
+  With --segment-aware: 0 for a ship without a segment decision or for a segment rollout
+  (ship_to not empty, not invalid); a ship whose lift differs by segment but names no value
+  to ship to is 1; otherwise the decision's code.
 
 ${GLOBAL_HELP}
 
@@ -39,6 +45,7 @@ export async function run(args: string[]): Promise<number> {
     'min-lift': { type: 'string' },
     'min-days': { type: 'string' },
     format: { type: 'string' },
+    'segment-aware': { type: 'boolean' },
   });
   if (values.help) {
     print(help);
@@ -54,13 +61,40 @@ export async function run(args: string[]): Promise<number> {
   const conn = connection(values);
 
   const { data } = await send(conn, api(conn).GET('/v1/experiments/{key}/decision', { params: { path: { key }, query } }), { resource: `experiment "${key}"` });
-  const code = CODES[data.decision];
-  if (code === undefined) throw new CliError(`the server answered an unknown decision "${data.decision}"`);
+  const plain = CODES[data.decision];
+  if (plain === undefined) throw new CliError(`the server answered an unknown decision "${data.decision}"`);
+  const code = values['segment-aware'] ? segmentAwareCode(data, plain) : plain;
 
   const markdown = toMarkdown(data).join('\n') + '\n';
   print(format === 'json' ? json(data) : format === 'markdown' ? markdown : toText(data));
   appendSummary(markdown);
   return code;
+}
+
+/**
+ * --segment-aware: a rollout must say where it goes. A ship with no segment decision (the lift
+ * does not differ by any attribute) rolls out everywhere: 0. A segment decision that names
+ * values to ship to, on a decision that is not invalid, after the minimum days: 0 (the
+ * targeted rollout). A ship whose lift differs by segment without such values: 1 (continue).
+ */
+export function segmentAwareCode(d: Decision, plain: number): number {
+  const s = d.segments;
+  if (s === null) return plain;
+  if (d.decision !== 'invalid' && s.ship_to.length > 0 && d.daysRunning >= d.minDays) return EXIT.ship;
+  return d.decision === 'ship' ? EXIT.continue : plain;
+}
+
+/** The segment rollout as lines: where to ship, what to exclude. */
+function segmentLines(d: Decision): string[] {
+  const s = d.segments;
+  if (!s) return [];
+  const list = (xs: (string | null)[]) => (xs.length ? xs.map((x) => x ?? '(not sent)').join(', ') : 'none');
+  return [
+    `  segments (${s.variant} by ${s.attribute}, Q adjusted ${pText(s.pValueAdjusted)}, ${s.correction}):`,
+    `    ship to:   ${list(s.ship_to)}`,
+    `    exclude:   ${list(s.exclude)}`,
+    `    undecided: ${list(s.undecided)}`,
+  ];
 }
 
 /** GitHub Actions shows this file on the run's summary page. */
@@ -101,6 +135,7 @@ export function toText(d: Decision): string[] {
   if (d.primary.length) lines.push(`  ${d.metric}:`, ...d.primary.map((c) => `    ${comparisonLine(d, c)}`));
   for (const g of d.guardrails) lines.push(`  guardrail ${g.metric} (should ${g.direction}): ${comparisonLine(d, g)}`);
   if (d.srm.mismatch) lines.push(`  sample ratio mismatch: ${pText(d.srm.pValue)}`);
+  lines.push(...segmentLines(d));
   return lines;
 }
 
@@ -116,6 +151,7 @@ export function toMarkdown(d: Decision): string[] {
     '',
     ...d.reasons.map((r) => `- ${r}`),
     ...(d.reasons.length ? [''] : []),
+    ...(d.segments ? [`**Segments** (${d.segments.attribute}): ship to ${d.segments.ship_to.join(', ') || 'none'}; exclude ${d.segments.exclude.map((x) => x ?? '(not sent)').join(', ') || 'none'}`, ''] : []),
     `<sub>${d.analysis} analysis, alpha ${d.alpha}, ${d.daysRunning.toFixed(1)} days running (minimum ${d.minDays}), checked ${d.checkedAt}</sub>`,
   ];
 }

@@ -61,6 +61,7 @@ export function toTable(r: Results): string[] {
   for (const m of r.metrics) {
     lines.push('', `${m.key} (${m.type}, ${m.role}, should ${m.direction})`);
     for (const block of [m.overall, ...m.segments]) lines.push(...blockLines(block, r.alpha));
+    for (const f of m.forWhom) lines.push(`  for whom (${f.attribute}): ${f.summary}`);
   }
   return lines;
 }
