@@ -39,9 +39,20 @@ export interface Config {
   exposureFlushMs: number;
   /** How long computed counts are reused per experiment version. */
   resultsCacheSeconds: number;
+  /** Requests allowed per API key in each window (0: no limit); shared through Redis when configured. */
+  rateLimitPoints: number;
+  rateLimitWindowSeconds: number;
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Per key: 1,000,000 requests per 10 s by default, far above what one storefront key sends
+ * through a few instances (the benchmarks reach about 20,000 a second), so the limit stops a
+ * runaway or abusive client without ever touching real traffic, the suite or the benchmarks.
+ */
+export const DEFAULT_RATE_LIMIT_POINTS = 1_000_000;
+export const DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 10;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -137,5 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     holdoutSalt: holdoutSalt(env),
     exposureFlushMs: int(env, 'EXPOSURE_FLUSH_MS', 1000, 10, 60_000),
     resultsCacheSeconds: int(env, 'RESULTS_CACHE_SECONDS', 5, 0, 3600),
+    rateLimitPoints: int(env, 'RATE_LIMIT_POINTS', DEFAULT_RATE_LIMIT_POINTS, 0, 1_000_000_000),
+    rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMIT_WINDOW_SECONDS, 1, 86_400),
   };
 }

@@ -20,6 +20,7 @@ export type ErrorKind =
   | 'precondition_failed'
   | 'too_large'
   | 'unsupported_media_type'
+  | 'too_many_requests'
   | 'unavailable';
 
 export interface ErrorOptions {

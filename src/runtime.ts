@@ -11,7 +11,7 @@ import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client'
 import { createAuthenticator, type Authenticator } from './keys/authenticator';
 import { createKeyService, type KeyService } from './keys/key-service';
 import type { Logger } from './logger';
-import { scopeCache, type Cache } from './store/cache';
+import { scopeCache, type Cache, type Limiter } from './store/cache';
 import type { Db } from './store/db';
 import { createMemoryCache } from './store/memory-cache';
 import { lockDataDir } from './store/data-dir-lock';
@@ -39,6 +39,8 @@ export interface Runtime {
   /** Prometheus metrics of this process (GET /metrics): Node's, the services' and the HTTP layer's. */
   metrics: MetricsRegistry;
   authenticator: Authenticator;
+  /** Requests per API key (RATE_LIMIT_POINTS per RATE_LIMIT_WINDOW_SECONDS); absent when RATE_LIMIT_POINTS is 0. */
+  rateLimit?: Limiter;
   experiments: ExperimentService;
   keys: KeyService;
   registry: Registry;
@@ -127,6 +129,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       contract: contract(),
       metrics,
       authenticator,
+      rateLimit: config.rateLimitPoints > 0 ? cache.limiter({ keyPrefix: 'rl:', points: config.rateLimitPoints, durationSeconds: config.rateLimitWindowSeconds }) : undefined,
       experiments,
       keys,
       registry,

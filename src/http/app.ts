@@ -9,6 +9,7 @@ import type { Handlers } from './handlers';
 import type { HttpMetrics } from './metrics';
 import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
+import { limitRate } from './middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
 import { eventHandlers } from './routes/events';
 import { experimentHandlers } from './routes/experiments';
@@ -74,6 +75,7 @@ export function createApp(rt: Runtime, metrics: HttpMetrics) {
     res.locals.operation = operation;
     res.locals.params = params;
     res.locals.principal = await authorize(req, operation, rt.authenticator);
+    await limitRate(rt.rateLimit, res.locals.principal);
 
     if (operation.hasBody) {
       if (declaresBody(req)) {

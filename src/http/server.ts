@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { openRuntime, type Runtime, type RuntimeOptions } from '../runtime';
 import { createApp } from './app';
 import { createCors } from './cors';
+import { securityHeaders } from './security-headers';
 import { markTimedOut } from './aborted';
 import { createHttpMetrics } from './metrics';
 import { createAssignRoute } from './routes/assignments';
@@ -72,8 +73,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       const app = createApp(rt, metrics);
       const assign = createAssignRoute(rt, metrics);
       const cors = createCors(config, rt.contract);
+      const headers = securityHeaders();
       const route: http.RequestListener = (req, res) => (assign.isAssignRequest(req) ? assign.handle(req, res) : app(req, res));
-      handler = (req, res) => (cors.applies(req) ? cors.handle(req, res, () => route(req, res)) : route(req, res));
+      const served: http.RequestListener = (req, res) => (cors.applies(req) ? cors.handle(req, res, () => route(req, res)) : route(req, res));
+      handler = (req, res) => headers(req, res, () => served(req, res));
       return rt;
     } catch (err) {
       startupError = err;

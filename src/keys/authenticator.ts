@@ -22,6 +22,10 @@ import { hashSecret } from './key-secrets';
  * A revocation takes the key out of the set at once on the instance that made it and, through
  * the channel, on the others; without Redis, by the next reload. A revoked key id is
  * remembered, so a reload that read the table just before the revocation cannot bring it back.
+ *
+ * A rotated key keeps working until its expiry (the end of the overlap), checked on every
+ * request against this instance's clock; the rotation is announced like a revocation, and
+ * its expiry remembered the same way.
  */
 export interface Principal {
   keyId: string;
@@ -39,6 +43,8 @@ export interface Authenticator {
   cached(secret: string): Principal | null | undefined;
   /** A key was created on this instance: know it now, and tell the others. Never fails. */
   created(keyId: string, scope: Scope, secretHash: string): Promise<void>;
+  /** A key was rotated on this instance: the old one ends at `expiresAt` (epoch ms), the new one works now. Never fails. */
+  rotated(oldKeyId: string, expiresAt: number, replacement: Principal, secretHash: string): Promise<void>;
   /** Forget a key on every instance (after a revocation). Never fails. */
   revoked(keyId: string): Promise<void>;
   /** Reload the set of active keys from the database (keeps the current one on failure). */
@@ -49,8 +55,15 @@ export interface Authenticator {
 export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, adminKey?: string): Promise<Authenticator> {
   const adminHash = adminKey ? Buffer.from(hashSecret(adminKey), 'hex') : null;
   const admin: Principal = { keyId: ENV_ADMIN_KEY_ID, scope: 'admin' };
-  let known = new Map<string, Principal>();
+  // Active keys by hash; `expiresAt` (epoch ms) for a rotated key, null otherwise.
+  let known = new Map<string, { principal: Principal; expiresAt: number | null }>();
   const revokedIds = new Set<string>();
+  // Expiries of keys rotated on this instance, so a reload that read the table before the rotation cannot lengthen them.
+  const expiries = new Map<string, number>();
+  const expiryOf = (keyId: string, stored: number | null): number | null => {
+    const local = expiries.get(keyId);
+    return local === undefined ? stored : stored === null ? local : Math.min(local, stored);
+  };
   // The presented key -> its hash, so the hot path hashes a key once; the map lives only in
   // this process's memory, where the request already put the key.
   const hashes = new LRUCache<string, string>({ max: MAX_ENTRIES });
@@ -70,7 +83,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
 
   async function load() {
     const rows = await activeKeys(db);
-    known = new Map(rows.filter((r) => !revokedIds.has(r.id)).map((r) => [r.secretHash, { keyId: r.id, scope: r.scope }]));
+    known = new Map(rows.filter((r) => !revokedIds.has(r.id)).map((r) => [r.secretHash, { principal: { keyId: r.id, scope: r.scope }, expiresAt: expiryOf(r.id, r.expiresAt) }]));
   }
   function reload(): Promise<void> {
     loading ??= load()
@@ -82,7 +95,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   }
   const forget = (keyId: string) => {
     revokedIds.add(keyId);
-    for (const [hash, p] of known) if (p.keyId === keyId) known.delete(hash);
+    for (const [hash, p] of known) if (p.principal.keyId === keyId) known.delete(hash);
   };
 
   await load();
@@ -97,8 +110,14 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   function cached(secret: string): Principal | null | undefined {
     const hash = hashOf(secret);
     if (isAdmin(hash)) return admin;
-    const principal = known.get(hash);
-    if (principal) return principal;
+    const entry = known.get(hash);
+    if (entry) {
+      if (entry.expiresAt === null || Date.now() < entry.expiresAt) return entry.principal;
+      // The end of a rotation's overlap: refused from now on.
+      known.delete(hash);
+      refused.set(hash, true);
+      return null;
+    }
     return refused.has(hash) ? null : undefined;
   }
 
@@ -114,18 +133,26 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
       if (answer !== undefined) return answer;
       const hash = hashOf(secret);
       const row = await findKeyByHash(db, hash);
-      if (row && !row.revokedAt && !revokedIds.has(row.id)) {
+      const expiresAt = row ? expiryOf(row.id, row.expiresAt ? Date.parse(row.expiresAt) : null) : null;
+      if (row && !row.revokedAt && !revokedIds.has(row.id) && (expiresAt === null || Date.now() < expiresAt)) {
         const principal: Principal = { keyId: row.id, scope: row.scope };
-        known.set(hash, principal);
+        known.set(hash, { principal, expiresAt });
         return principal;
       }
       refused.set(hash, true);
       return null;
     },
     async created(keyId, scope, secretHash) {
-      known.set(secretHash, { keyId, scope });
+      known.set(secretHash, { principal: { keyId, scope }, expiresAt: null });
       refused.delete(secretHash);
       await announce(`create:${keyId}`);
+    },
+    async rotated(oldKeyId, expiresAt, replacement, secretHash) {
+      expiries.set(oldKeyId, expiresAt);
+      for (const entry of known.values()) if (entry.principal.keyId === oldKeyId) entry.expiresAt = expiresAt;
+      known.set(secretHash, { principal: replacement, expiresAt: null });
+      refused.delete(secretHash);
+      await announce(`rotate:${oldKeyId}`);
     },
     async revoked(keyId) {
       forget(keyId);

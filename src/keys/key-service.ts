@@ -1,15 +1,20 @@
-import { notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { appendAudit } from '../store/audit-store';
 import type { Db } from '../store/db';
 import type { ApiKey, Scope } from '../model/api-key';
-import { countActiveAdminKeys, insertKey, listKeys, revokeKey } from '../store/key-store';
+import { countActiveAdminKeys, expireKey, insertKey, listKeys, lockKey, revokeKey } from '../store/key-store';
 import type { Authenticator } from './authenticator';
 import { hashSecret, newKeyId, newKeySecret } from './key-secrets';
 
-/** Key management: create (the secret is returned once), list, revoke; each change audited. */
+/** Key management: create (the secret is returned once), list, rotate, revoke; each change audited. */
 export interface KeyService {
   create(actor: string, name: string, scope: Scope): Promise<ApiKey & { secret: string }>;
   list(): Promise<ApiKey[]>;
+  /**
+   * A new key with the old one's name and scope; the old one keeps working for
+   * `overlapSeconds`, then stops. A revoked, expired or already rotated key: 409.
+   */
+  rotate(actor: string, id: string, overlapSeconds: number): Promise<{ key: ApiKey & { secret: string }; previous: ApiKey }>;
   revoke(actor: string, id: string): Promise<void>;
   /** On the embedded default with no admin key at all, make one for the first run. */
   bootstrapAdmin(): Promise<(ApiKey & { secret: string }) | null>;
@@ -31,6 +36,25 @@ export function createKeyService(db: Db, authenticator: Authenticator): KeyServi
   return {
     create,
     list: () => listKeys(db),
+    async rotate(actor, id, overlapSeconds) {
+      const secret = newKeySecret();
+      const secretHash = hashSecret(secret);
+      const { key, previous } = await db.transaction(async (tx) => {
+        const old = await lockKey(tx, id);
+        if (!old) throw notFound(`no key with id "${id}"`);
+        if (old.revokedAt) throw conflict(`key "${id}" is revoked; create a new key instead`, 'key-revoked');
+        if (old.replacedBy) {
+          throw conflict(`key "${id}" was already rotated (replaced by "${old.replacedBy}"); rotate its replacement instead`, 'key-rotated', { replacedBy: old.replacedBy });
+        }
+        if (old.expired) throw conflict(`key "${id}" has expired; create a new key instead`, 'key-expired');
+        const key = await insertKey(tx, { id: newKeyId(), name: old.name, scope: old.scope, secretHash });
+        const previous = await expireKey(tx, id, key.id, overlapSeconds);
+        await appendAudit(tx, { actor, action: 'key.rotate', experimentKey: null, details: { id, replacedBy: key.id, overlapSeconds, expiresAt: previous.expiresAt } });
+        return { key, previous };
+      });
+      await authenticator.rotated(previous.id, Date.parse(previous.expiresAt!), { keyId: key.id, scope: key.scope }, secretHash);
+      return { key: { ...key, secret }, previous };
+    },
     async revoke(actor, id) {
       const found = await db.transaction(async (tx) => {
         const ok = await revokeKey(tx, id);

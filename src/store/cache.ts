@@ -49,6 +49,21 @@ export interface Cache {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** A counter of requests per key over a fixed window: in Redis (shared by every instance), or this process's. */
+  limiter(options: LimiterOptions): Limiter;
+}
+
+export interface LimiterOptions {
+  /** Namespace of the limiter's keys. */
+  keyPrefix: string;
+  /** Requests allowed per key and window. */
+  points: number;
+  durationSeconds: number;
+}
+
+export interface Limiter {
+  /** Counts one request of `key`. Never rejects: a Redis failure counts in this process instead. */
+  take(key: string): Promise<{ allowed: boolean; msBeforeNext: number }>;
 }
 
 /**
@@ -105,5 +120,6 @@ export function scopeCache(cache: Cache, scope: string): Cache {
     subscribe: (channel, onMessage) => cache.subscribe(k(channel), onMessage),
     ping: () => cache.ping(),
     close: () => cache.close(),
+    limiter: (options) => cache.limiter({ ...options, keyPrefix: scope + options.keyPrefix }),
   };
 }

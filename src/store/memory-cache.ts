@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import type { Cache } from './cache';
+import { memoryLimiter } from './limiter';
 
 /**
  * The in-process cache: an LRU cache (lru-cache) with optional expiry per value, and an
@@ -27,6 +28,7 @@ export function createMemoryCache(options: { maxEntries?: number } = {}): Cache 
   return {
     backend: 'memory',
     shared: false,
+    limiter: memoryLimiter,
     available: () => true,
     connected: async () => true,
     onReconnect: () => () => undefined,

@@ -1,6 +1,7 @@
 import Redis, { Cluster, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { CacheUnavailableError } from '../errors';
 import type { Cache } from './cache';
+import { redisLimiter } from './limiter';
 
 /**
  * Redis through ioredis. Every key and channel is prefixed (REDIS_PREFIX), so several
@@ -128,10 +129,12 @@ export function connectRedis(to: string | RedisTarget, prefix: string): Cache {
     return subscriber;
   }
 
+  const available = () => client.status === 'ready' && Date.now() >= suspectUntil;
   return {
     backend: 'redis',
     shared: true,
-    available: () => client.status === 'ready' && Date.now() >= suspectUntil,
+    available,
+    limiter: (options) => redisLimiter(client, available, options),
     connected: (timeoutMs) => whenReady(client, timeoutMs),
     onReconnect(listener) {
       reconnectListeners.add(listener);

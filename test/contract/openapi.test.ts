@@ -83,8 +83,9 @@ describe('the response checker the tests use', () => {
   });
 
   test('rejects statuses an operation cannot answer', () => {
-    // Nothing answers 429; bodyless operations never answer 413 or 415; unknown paths only 404, 405, 503.
-    expect(validateResponse(op('listExperiments'), 429, PJ, problem(429))).not.toEqual([]);
+    // Public operations are never rate limited (429 is for keys); bodyless operations never answer 413 or 415; unknown paths only 404, 405, 503.
+    expect(validateResponse(op('getHealth'), 429, PJ, problem(429))).not.toEqual([]);
+    expect(validateResponse(op('listExperiments'), 429, PJ, problem(429))).toEqual([]);
     expect(validateResponse(op('listExperiments'), 413, PJ, problem(413))).not.toEqual([]);
     expect(validateResponse(op('revokeKey'), 415, PJ, problem(415))).not.toEqual([]);
     expect(validateResponse(op('createExperiment'), 413, PJ, problem(413))).toEqual([]);

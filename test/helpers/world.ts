@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import request from 'supertest';
-import type { Config } from '../../src/config';
+import { DEFAULT_RATE_LIMIT_POINTS, DEFAULT_RATE_LIMIT_WINDOW_SECONDS, type Config } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { contract } from '../../src/contract';
@@ -95,6 +95,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     holdoutSalt: 'verdict-holdout',
     exposureFlushMs: 50,
     resultsCacheSeconds: 0,
+    rateLimitPoints: DEFAULT_RATE_LIMIT_POINTS,
+    rateLimitWindowSeconds: DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
     ...overrides,
   };
 }

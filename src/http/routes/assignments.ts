@@ -9,6 +9,7 @@ import { bodyRequired, readJsonBody, requireJsonContentType } from '../body';
 import type { HttpMetrics } from '../metrics';
 import { authorize, authorizeCached } from '../middleware/auth';
 import { beginRequest } from '../middleware/context';
+import { limitRate } from '../middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from '../problem';
 
 /**
@@ -62,7 +63,8 @@ export function createAssignRoute(rt: Runtime, metrics: HttpMetrics): AssignRout
   if (!operation) throw new Error('openapi.yaml does not describe the assign operation');
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (authorizeCached(req, operation!, rt.authenticator) === undefined) await authorize(req, operation!, rt.authenticator);
+    const principal = authorizeCached(req, operation!, rt.authenticator) ?? (await authorize(req, operation!, rt.authenticator));
+    await limitRate(rt.rateLimit, principal);
     requireJsonContentType(req);
     const body = await readJsonBody(req, res, { limit: BODY_LIMIT, compressed: false });
     if (body === undefined) throw bodyRequired();

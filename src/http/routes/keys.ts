@@ -3,7 +3,10 @@ import type { Runtime } from '../../runtime';
 import type { Handlers } from '../handlers';
 import { actorOf, locals } from '../locals';
 
-/** /v1/keys: admin-only key management. A new key's secret is in the create response only. */
+/** A rotated key's overlap when the request names none (openapi.yaml, ApiKeyRotate). */
+const DEFAULT_OVERLAP_SECONDS = 86_400;
+
+/** /v1/keys: admin-only key management. A new key's secret is in the create (or rotate) response only. */
 export function keyHandlers(rt: Runtime): Handlers {
   return {
     async listKeys(_req, res) {
@@ -12,6 +15,10 @@ export function keyHandlers(rt: Runtime): Handlers {
     async createKey(req, res) {
       const { name, scope } = req.body as { name: string; scope: Scope };
       res.status(201).json(await rt.keys.create(actorOf(res), name, scope));
+    },
+    async rotateKey(req, res) {
+      const body = (req.body ?? {}) as { overlapSeconds?: number };
+      res.status(201).json(await rt.keys.rotate(actorOf(res), locals(res).params.id, body.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS));
     },
     async revokeKey(_req, res) {
       await rt.keys.revoke(actorOf(res), locals(res).params.id);
