@@ -120,7 +120,9 @@ export interface paths {
          * @description Scope `assign`. Deterministic: the same unit and experiment state always give the same
          *     variant, on every instance (see docs/assignment.md, "How assignment works"). With `track`
          *     (the default), the unit's first exposure to each experiment it is in is recorded, with
-         *     the time and the values of the experiment's segment attributes; repeats are not
+         *     the time and the attributes sent (every segment attribute of the experiment, and up to
+         *     20 others with values of at most 64 characters; the rest is not stored, without error),
+         *     so a segment attribute added later breaks down the units exposed before; repeats are not
          *     recorded again. With `track: false` nothing is recorded. A unit with
          *     `consent: false` gets the control everywhere and nothing about it is stored.
          *     Answers from memory: it never waits on the database.

@@ -1,13 +1,14 @@
 import { assign, compile, type CompiledExperiment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
 import { VerdictError, type FieldError } from '../errors';
+import { segmentValues, storedAttributes } from '../model/attributes';
 import type { LiveExperiment, Registry } from '../serving/registry';
 import { toAssignable } from '../serving/registry';
 import { unstorableFields, type Spec } from '../contract';
 import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregate-store';
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasure-store';
-import { recordedExposures, writeExposures, type ExposureRow } from '../store/exposure-store';
+import { recordedExposures, writeExposures } from '../store/exposure-store';
 import type { ExposureRecorder, QueuedExposure } from '../serving/exposure-recorder';
 
 /**
@@ -177,9 +178,9 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
           }
           seen.add(eventId);
           exposureEvents.push({ index, event, at: c.at });
-          const segments: ExposureRow['segments'] = {};
-          for (const s of experiment.row.segments) if (event.attributes && Object.hasOwn(event.attributes, s)) segments[s] = event.attributes[s];
-          const row = { experimentId: experiment.row.id, uid: experiment.row.uid, unitId: event.unitId, variant: a.variant, holdout: a.reason === 'holdout', at: c.at, segments, eventId, index };
+          const segments = segmentValues(event.attributes, experiment.row.segments);
+          const attributes = storedAttributes(event.attributes, experiment.row.segments);
+          const row = { experimentId: experiment.row.id, uid: experiment.row.uid, unitId: event.unitId, variant: a.variant, holdout: a.reason === 'holdout', at: c.at, segments, attributes, eventId, index };
           const earlier = exposureRows.get(key);
           if (!earlier || row.at < earlier.at) exposureRows.set(key, row);
         }

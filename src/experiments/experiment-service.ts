@@ -2,6 +2,7 @@ import { lockAggregates, rebuildExperiment, recomputeCompleted, syncStreams } fr
 import { appendAudit, auditFor, type AuditEntry } from '../store/audit-store';
 import { CHANNELS, type Cache } from '../store/cache';
 import { UNIQUE_VIOLATION, sqlState, type Db, type Queryable } from '../store/db';
+import { recellExposures } from '../store/exposure-store';
 import { findOverlap } from '../assignment';
 import {
   experimentWithSalt,
@@ -157,6 +158,10 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
           await lockAggregates(tx, 'exclusive');
           const { added } = await syncStreams(tx, row.id, streamsOf(after));
           if (added.length) details.reaggregated = { streams: added, rows: await rebuildExperiment(tx, row.id, added) };
+        }
+        if (changes.segments && current.startedAt) {
+          // A segment attribute added (or dropped): break the units exposed so far down by it, from the attributes stored with their exposures.
+          details.recelled = await recellExposures(tx, row.id, after.segments);
         }
         await appendAudit(tx, { actor, action: 'update', experimentKey: key, details });
         return row;

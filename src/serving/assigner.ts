@@ -1,5 +1,6 @@
 import { assign, type Assignment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
+import { segmentValues, storedAttributes } from '../model/attributes';
 import type { ExposureRecorder } from './exposure-recorder';
 import type { LiveExperiment, Registry } from './registry';
 
@@ -37,13 +38,6 @@ function present(a: Assignment): Out {
   return out;
 }
 
-function segmentValues(experiment: LiveExperiment, attributes: AssignRequest['attributes']) {
-  const values: Record<string, string | number | boolean> = {};
-  if (!attributes) return values;
-  for (const s of experiment.row.segments) if (Object.hasOwn(attributes, s)) values[s] = attributes[s];
-  return values;
-}
-
 export function createAssigner(registry: Registry, recorder: ExposureRecorder, holdout: HoldoutConfig): Assigner {
   return {
     async assign(request) {
@@ -77,7 +71,8 @@ export function createAssigner(registry: Registry, recorder: ExposureRecorder, h
             variant: a.variant,
             holdout: a.reason === 'holdout',
             at: now,
-            segments: segmentValues(target, attributes),
+            segments: segmentValues(attributes, target.row.segments),
+            attributes: storedAttributes(attributes, target.row.segments),
           });
         }
         return present(a);

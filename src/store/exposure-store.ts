@@ -11,6 +11,8 @@ export interface ExposureRow {
   at: Date;
   /** Values of the experiment's segment attributes at the moment of exposure. */
   segments: Record<string, string | number | boolean>;
+  /** What is stored of every attribute sent (model/attributes.ts), for segments added later. */
+  attributes?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function writeExposures(tx: Queryable, rows: readonly ExposureRow[]
       variant: r.variant,
       holdout: r.holdout,
       first_exposed_at: r.at.toISOString(),
-      segments: r.segments,
+      attributes: { ...r.attributes, ...r.segments },
     })),
   );
   await tx.query(CELLS_INSERT, [batch]);
@@ -61,24 +63,74 @@ export async function insertExposureBatch(db: Db, rows: readonly ExposureRow[]):
   });
 }
 
+/**
+ * The batch with each row's segment values taken from its attributes by the experiment's
+ * segment attributes as the database has them now (not as the writer's copy has them): an
+ * exposure written after a segment was added is broken down by it, whichever instance wrote
+ * it. (Adding one re-cells the experiment under the exclusive aggregates lock: recellExposures.)
+ */
+const BATCH_WITH_SEGMENTS = `SELECT t.experiment_id, t.unit_id, t.unit_hash, t.variant, t.holdout, t.first_exposed_at, t.attributes,
+            (SELECT coalesce(jsonb_object_agg(k, t.attributes -> k), '{}'::jsonb)
+               FROM jsonb_array_elements_text(e.definition -> 'segments') AS k
+              WHERE t.attributes ? k) AS segments
+       FROM json_to_recordset($1::json) AS t(experiment_id int, unit_id text, unit_hash text, variant text, holdout bool, first_exposed_at timestamptz, attributes jsonb)
+       JOIN experiments e ON e.id = t.experiment_id`;
+
 /** Each new arm and combination of segment values gets its cell. */
 const CELLS_INSERT = `INSERT INTO cells (experiment_id, variant, holdout, segments)
-     SELECT DISTINCT experiment_id, variant, holdout, segments
-       FROM json_to_recordset($1::json) AS t(experiment_id int, variant text, holdout bool, segments jsonb)
+     SELECT DISTINCT experiment_id, variant, holdout, segments FROM (${BATCH_WITH_SEGMENTS}) AS t
      ON CONFLICT (experiment_id, variant, holdout, segments) DO NOTHING`;
 
-const EXPOSURES_UPSERT = `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, cell)
-     SELECT t.experiment_id, t.unit_id, t.variant, t.holdout, t.first_exposed_at, t.segments, c.id
-       FROM json_to_recordset($1::json) AS t(experiment_id int, unit_id text, unit_hash text, variant text, holdout bool, first_exposed_at timestamptz, segments jsonb)
+const EXPOSURES_UPSERT = `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, attributes, cell)
+     SELECT t.experiment_id, t.unit_id, t.variant, t.holdout, t.first_exposed_at, t.segments, t.attributes, c.id
+       FROM (${BATCH_WITH_SEGMENTS}) AS t
        JOIN cells c ON c.experiment_id = t.experiment_id AND c.variant = t.variant AND c.holdout = t.holdout AND c.segments = t.segments
       WHERE NOT EXISTS (
               SELECT 1 FROM erasures e
                WHERE e.unit_hash = t.unit_hash
                  AND e.erased_at >= t.first_exposed_at)
      ON CONFLICT (experiment_id, unit_id) DO UPDATE
-        SET first_exposed_at = excluded.first_exposed_at, segments = excluded.segments, cell = excluded.cell
+        SET first_exposed_at = excluded.first_exposed_at, segments = excluded.segments, attributes = excluded.attributes, cell = excluded.cell
       WHERE excluded.first_exposed_at < exposures.first_exposed_at
      RETURNING experiment_id, unit_id`;
+
+/** Every exposure of experiment $1 with its segment values by the attributes in $2 (a JSON array), from what it stored. */
+const RECELLED = `SELECT unit_id, variant, holdout, attrs,
+            (SELECT coalesce(jsonb_object_agg(k, attrs -> k), '{}'::jsonb) FROM jsonb_array_elements_text($2::jsonb) AS k WHERE attrs ? k) AS segs
+       FROM (SELECT unit_id, variant, holdout, coalesce(attributes, '{}'::jsonb) || segments AS attrs FROM exposures WHERE experiment_id = $1) AS x`;
+
+/**
+ * After an experiment's segment attributes changed: every exposure gets its segment values
+ * from the attributes stored with it (a segment added later is broken down for the units
+ * exposed before it was added; those that never sent it show as not sent), and its cell, and
+ * its aggregates follow it. Exposures recorded before attributes were stored (migration 008)
+ * keep only the segment values they had; those are kept in their attributes from now on.
+ * Reads and rewrites every exposure of the experiment once. Takes the exclusive aggregates
+ * lock: call inside the transaction that changes the segments. The number of units re-celled.
+ */
+export async function recellExposures(tx: Queryable, experimentId: number, segments: readonly string[]): Promise<number> {
+  await lockAggregates(tx, 'exclusive');
+  const args = [experimentId, JSON.stringify(segments)];
+  await tx.query(
+    `INSERT INTO cells (experiment_id, variant, holdout, segments)
+     SELECT DISTINCT $1::int, variant, holdout, segs FROM (${RECELLED}) AS n
+     ON CONFLICT (experiment_id, variant, holdout, segments) DO NOTHING`,
+    args,
+  );
+  const { rowCount } = await tx.query(
+    `UPDATE exposures x SET attributes = n.attrs, segments = n.segs, cell = c.id
+       FROM (${RECELLED}) AS n
+       JOIN cells c ON c.experiment_id = $1 AND c.variant = n.variant AND c.holdout = n.holdout AND c.segments = n.segs
+      WHERE x.experiment_id = $1 AND x.unit_id = n.unit_id AND (x.cell <> c.id OR x.attributes IS NULL)`,
+    args,
+  );
+  await tx.query(
+    `UPDATE unit_metrics u SET cell = x.cell FROM exposures x
+      WHERE u.experiment_id = $1 AND x.experiment_id = $1 AND u.unit_id = x.unit_id AND u.cell <> x.cell`,
+    [experimentId],
+  );
+  return rowCount ?? 0;
+}
 
 /** Exposed units of experiments, newest first (to warm the in-process exposure cache). */
 export async function recentExposures(
