@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
@@ -10,7 +11,14 @@ import type { Limiter, LimiterOptions } from './cache';
  * same allowance. While Redis is down (or known to be), the count goes on in this process
  * (the library's insurance limiter): limiting degrades to per-instance, it never fails a
  * request.
+ *
+ * So that the hot path does not pay a Redis round trip per request, an instance takes its
+ * requests from Redis in chunks of `chunkOf(points)` (a thousandth of the limit, at most 100;
+ * 1 for small limits, so those are exact) and spends them locally until the window ends. The
+ * shared count is then ahead of what was served by less than one chunk per instance: near the
+ * limit, a key may be refused up to that many requests early, never served more than the limit.
  */
+export const chunkOf = (points: number) => Math.max(1, Math.min(100, Math.floor(points / 1000)));
 export function memoryLimiter(options: LimiterOptions): Limiter {
   return wrap(new RateLimiterMemory({ keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds }));
 }
@@ -26,9 +34,55 @@ export function redisLimiter(client: Redis | Cluster, available: () => boolean, 
     // A key over its limit is refused from memory until its window ends: no Redis round trip for a flood.
     inMemoryBlockOnConsumed: options.points + 1,
   });
-  const viaRedis = wrap(shared);
   const local = wrap(insurance);
-  return { take: (key) => (available() ? viaRedis.take(key) : local.take(key)) };
+  const chunk = chunkOf(options.points);
+  // Requests taken from Redis and not yet served, per key, until the end of their window.
+  const budgets = new LRUCache<string, { left: number; until: number }>({ max: 10_000 });
+  // One reservation in flight per key: requests arriving meanwhile wait for it, then share its chunk.
+  const pending = new Map<string, Promise<{ allowed: boolean; msBeforeNext: number }>>();
+  async function reserve(key: string): Promise<{ allowed: boolean; msBeforeNext: number }> {
+    try {
+      const res = await shared.consume(key, chunk);
+      budgets.set(key, { left: chunk, until: Date.now() + res.msBeforeNext });
+      return { allowed: true, msBeforeNext: res.msBeforeNext };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { allowed: false, msBeforeNext: err.msBeforeNext };
+      return { allowed: true, msBeforeNext: 0 };
+    } finally {
+      pending.delete(key);
+    }
+  }
+  const fromBudget = (key: string) => {
+    const budget = budgets.get(key);
+    const now = Date.now();
+    if (!budget || budget.left <= 0 || now >= budget.until) return null;
+    budget.left--;
+    return { allowed: true, msBeforeNext: budget.until - now };
+  };
+  async function take(key: string): Promise<{ allowed: boolean; msBeforeNext: number }> {
+    for (;;) {
+      if (!available()) return local.take(key);
+      const spent = fromBudget(key);
+      if (spent) return spent;
+      const inFlight = pending.get(key);
+      if (!inFlight) {
+        const reservation = reserve(key);
+        pending.set(key, reservation);
+        const answer = await reservation;
+        if (!answer.allowed) return answer;
+        // The chunk is in the budget now (or Redis failed: let this request through).
+        return fromBudget(key) ?? answer;
+      }
+      const answer = await inFlight;
+      if (!answer.allowed) return answer;
+    }
+  }
+  return {
+    take(key) {
+      const spent = available() ? fromBudget(key) : null;
+      return spent ? Promise.resolve(spent) : take(key);
+    },
+  };
 }
 
 function wrap(limiter: RateLimiterAbstract): Limiter {

@@ -206,6 +206,22 @@ describe('verdict keys create', () => {
   });
 });
 
+describe('verdict keys rotate', () => {
+  test('prints the new secret once; the old key works until the overlap ends, then not', async () => {
+    const old = await world.rt.keys.create('test', 'storefront', 'read');
+    const r = await verdict(['keys', 'rotate', old.id, '--overlap', '0'], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Rotated ${old.id}: new read key key_\\w+ \\("storefront"\\)`));
+    const secret = /^ {2}(\S+)$/m.exec(r.stdout)?.[1];
+    await world.api.get('/v1/experiments').set(bearer(secret!)).expect(200);
+    await world.api.get('/v1/experiments').set(bearer(old.secret)).expect(401);
+    const again = await verdict(['keys', 'rotate', old.id], { VERDICT_KEY: world.adminKey });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/\(409\)\n$/);
+    expect((await verdict(['keys', 'rotate', old.id, '--overlap', '-5'], { VERDICT_KEY: world.adminKey })).code).toBe(4);
+  });
+});
+
 describe('verdict apply: experiments as code', () => {
   const key = uniqueKey('apply');
   const other = uniqueKey('apply');

@@ -1,13 +1,18 @@
-import { choice, GLOBAL_HELP, parseCommand, positionals } from './args';
+import { choice, GLOBAL_HELP, number, parseCommand, positionals } from './args';
 import { api, connection, send } from './client';
 import { EXIT, UsageError } from './cli-errors';
 import { json, print } from './format';
 
-/** `verdict keys create`: a new API key (needs an admin key); its secret is shown once. */
+/** `verdict keys create` and `verdict keys rotate` (need an admin key); a new secret is shown once. */
 export const help = `Usage: verdict keys create --scope assign|read|admin --name <name> [--format text|json]
+       verdict keys rotate <key id> [--overlap <seconds>] [--format text|json]
 
-Creates an API key (POST /v1/keys; needs an admin key) and prints its secret. The
+create: makes an API key (POST /v1/keys; needs an admin key) and prints its secret. The
 secret is shown only this once: Verdict keeps a hash of it.
+
+rotate: replaces a key (POST /v1/keys/{id}/rotate): a new key with the same name and scope,
+whose secret is printed once; the old key keeps working for --overlap seconds (default
+86400, one day; 0 ends it at once), time to deploy the new one.
 
 Scopes:
   assign   what a storefront embeds: /v1/assign and /v1/events
@@ -16,8 +21,9 @@ Scopes:
 
 ${GLOBAL_HELP}
 
-Example:
-  verdict keys create --scope read --name github-actions`;
+Examples:
+  verdict keys create --scope read --name github-actions
+  verdict keys rotate key_AbC123xyz456 --overlap 3600`;
 
 const SCOPES = ['assign', 'read', 'admin'] as const;
 
@@ -26,13 +32,15 @@ export async function run(args: string[]): Promise<number> {
     scope: { type: 'string' },
     name: { type: 'string' },
     format: { type: 'string' },
+    overlap: { type: 'string' },
   });
   if (values.help) {
     print(help);
     return EXIT.ok;
   }
+  if (given[0] === 'rotate') return rotate(given, values);
   const [action] = positionals('keys', given, ['action']);
-  if (action !== 'create') throw new UsageError(`keys: unknown action "${action}" (only "create"); see "verdict keys --help"`);
+  if (action !== 'create') throw new UsageError(`keys: unknown action "${action}" (create or rotate); see "verdict keys --help"`);
   if (values.scope === undefined) throw new UsageError(`keys create: --scope is required (${SCOPES.join(', ')})`);
   const scope = choice('keys create', 'scope', values.scope, SCOPES, 'read');
   const name = values.name?.trim();
@@ -49,6 +57,29 @@ export async function run(args: string[]): Promise<number> {
       `  ${data.secret}`,
       '',
       'Store it now (e.g. as the VERDICT_KEY secret of your CI): it is not shown again.',
+    ]);
+  }
+  return EXIT.ok;
+}
+
+async function rotate(given: string[], values: { overlap?: string; format?: string } & Parameters<typeof connection>[0]): Promise<number> {
+  const [, id] = positionals('keys rotate', given, ['action', 'key id']);
+  const overlapSeconds = number('keys rotate', 'overlap', values.overlap, { min: 0, max: 2_592_000 });
+  if (overlapSeconds !== undefined && !Number.isInteger(overlapSeconds)) throw new UsageError('keys rotate: --overlap must be whole seconds');
+  const format = choice('keys rotate', 'format', values.format, ['text', 'json'] as const, 'text');
+  const conn = connection(values);
+  const { data } = await send(
+    conn,
+    api(conn).POST('/v1/keys/{id}/rotate', { params: { path: { id: id! } }, body: overlapSeconds === undefined ? {} : { overlapSeconds } }),
+  );
+  if (format === 'json') print(json(data));
+  else {
+    print([
+      `Rotated ${data.previous.id}: new ${data.key.scope} key ${data.key.id} ("${data.key.name}"). Its secret:`,
+      '',
+      `  ${data.key.secret}`,
+      '',
+      `The old key works until ${data.previous.expiresAt}. Store the new secret now: it is not shown again.`,
     ]);
   }
   return EXIT.ok;

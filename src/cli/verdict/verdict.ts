@@ -21,7 +21,7 @@ const COMMANDS: Record<string, Command & { summary: string }> = {
   results: { ...results, summary: 'lift, intervals and p-values per metric, variant and segment' },
   tactics: { ...tactics, summary: 'which personalization tactics work, and for whom' },
   apply: { ...apply, summary: 'create and update experiments from a YAML file' },
-  keys: { ...keys, summary: 'create an API key (keys create --scope ... --name ...)' },
+  keys: { ...keys, summary: 'create or rotate an API key (keys create --scope ... --name ...; keys rotate <id>)' },
 };
 
 const HELP = `Usage: verdict <command> [options]
