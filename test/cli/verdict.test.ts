@@ -108,7 +108,7 @@ describe('verdict check: one exit code per decision', () => {
     const md = await verdict(['check', keys.ship, '--format', 'markdown'], { GITHUB_STEP_SUMMARY: summary });
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(new RegExp(`^### Verdict: ${keys.ship} \\*\\*SHIP\\*\\*`));
-    expect(md.stdout).toMatch(/\| Experiment \| Decision \| Metric \| Variant \| Lift \| 95 % CI \| Adjusted p \|/);
+    expect(md.stdout).toMatch(/\| Experiment \| Decision \| Metric \| Variant \| Lift \| 95 % fixed CI \| Adjusted p \|/);
     expect(md.stdout).toMatch(new RegExp(`\\| ${keys.ship} \\| \\*\\*SHIP\\*\\* \\| purchase \\| personalized \\| \\+60\\.0 % \\|`));
     const written = readFileSync(summary, 'utf8');
     expect(written.startsWith('# earlier step\n### Verdict: ')).toBe(true);
