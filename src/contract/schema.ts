@@ -250,8 +250,11 @@ export interface paths {
         /**
          * Change some fields of an experiment.
          * @description Scope `admin`. Fields present in the body replace the stored ones; absent fields keep
-         *     their value. Once an experiment has started, changing its variants, weights or salt
-         *     is refused with 409: it would reshuffle users already assigned. With `If-Match`, the
+         *     their value. Once an experiment has started, changing its variants, weights, factors,
+         *     salt, layer or holdout participation is refused with 409 (`locked-after-start`, the
+         *     fields named in `fields`): it would reshuffle users already assigned; so is changing
+         *     its `analysis`, `alpha` or `plannedSampleSize`: the test would change after its data
+         *     was seen. With `If-Match`, the
          *     update applies only when the experiment is still at that version (412 otherwise).
          */
         patch: operations["updateExperiment"];
@@ -483,8 +486,10 @@ export interface paths {
          *     `ship` decision, a loss a `rollback`, inconclusive a completed experiment with neither;
          *     running `continue` and `invalid` experiments are listed, not counted); the same per
          *     segment value; and the lift pooled across experiments on the log scale, fixed effect
-         *     and DerSimonian-Laird random effects, with the heterogeneity I². `Accept: text/csv`
-         *     answers the same as CSV.
+         *     and DerSimonian-Laird random effects, with the heterogeneity I², overall and per
+         *     segment value. The pool takes completed experiments only, unless `?include=running`
+         *     (then it is marked `provisional`); with one experiment it is that experiment's own
+         *     interval (sequential if its analysis is). `Accept: text/csv` answers the same as CSV.
          */
         get: operations["getTacticScorecard"];
         put?: never;
@@ -1000,6 +1005,15 @@ export interface components {
             }[];
         };
         Interval: number[];
+        /**
+         * @description What an interval next to it is. `fixed`: a fixed-horizon confidence interval, valid when
+         *     read once (at the planned sample size, or on a completed experiment). `sequential`: an
+         *     always-valid confidence sequence (the experiment's sequential analysis), wider, safe to
+         *     read on every check. Every interval the API, the CSV exports and the `verdict` command
+         *     show says which it is.
+         * @enum {string}
+         */
+        IntervalType: "fixed" | "sequential";
         /** @description Sample ratio mismatch, a chi-square goodness-of-fit test of units per variant against the weights. */
         Srm: {
             pValue: number;
@@ -1039,8 +1053,10 @@ export interface components {
             };
             relative: {
                 estimate: number | null;
-                /** @description Fieller's interval; null when unbounded (control not distinguishable from zero), with `reason`. */
+                /** @description The log-scale interval of the ratio treatment/control, minus 1: it stays within [-100 %, +inf) (docs/results.md). Null, with `reason`, when undefined (a mean of 0, zero standard error, below the minimum data). */
                 ci: components["schemas"]["Interval"] | null;
+                /** @description Binary metric with a zero cell (an arm with no conversions, or every unit converting): 1/2 was added to every cell (metafor::escalc default) for the relative interval, whose estimate is then its centre. */
+                corrected?: boolean;
                 reason?: string;
             };
             /** @description Two-sided; always-valid under sequential analysis. Null below the minimum data. */
@@ -1062,6 +1078,9 @@ export interface components {
             statistic?: number | null;
             df?: number | null;
             criticalValue?: number | null;
+            intervalType: components["schemas"]["IntervalType"];
+            /** @description Sequential analysis: the N* this pair's confidence sequence used, the planned total (or the default 10,000) times the pair's share of the traffic (docs/results.md). Null under fixed analysis. */
+            plannedSampleSize: number | null;
             /** @description Whether the minimum data rule is met; below it no p-value is shown. */
             enoughData: boolean;
             warnings: string[];
@@ -1159,6 +1178,7 @@ export interface components {
             estimate: number | null;
             se: number | null;
             ci: components["schemas"]["Interval"] | null;
+            intervalType: components["schemas"]["IntervalType"];
             statistic?: number | null;
             pValue: number | null;
             /** @description Set when a figure is null: why (a cell without an estimate, a cell below the minimum data, zero standard error). */
@@ -1202,7 +1222,7 @@ export interface components {
             /** @enum {string} */
             analysis: "sequential" | "fixed";
             alpha: number;
-            /** @description N* of the sequential analysis. */
+            /** @description The planned total N* of the sequential analysis (the experiment's, or the default 10,000); each pair of arms uses its share of it, in its comparison's `plannedSampleSize`. */
             plannedSampleSize: number;
             minimumData: {
                 unitsPerArm: number;
@@ -1237,6 +1257,7 @@ export interface components {
                 estimate: number | null;
                 ci: components["schemas"]["Interval"] | null;
             };
+            intervalType: components["schemas"]["IntervalType"];
             chanceToBeatControl?: number | null;
         };
         Decision: {
@@ -1288,8 +1309,13 @@ export interface components {
             pValue?: number | null;
         };
         Pooled: {
-            /** @description Experiments pooled (enough data, no sample ratio mismatch, a defined lift). */
+            /** @description Experiments pooled: completed (or archived) ones, and running ones with `?include=running`; each with enough data, no sample ratio mismatch and a defined lift. */
             experiments: number;
+            intervalType: components["schemas"]["IntervalType"];
+            /** @description True when a running experiment is in the pool (`?include=running`): the figure will move. */
+            provisional: boolean;
+            /** @description Running (or paused) experiments in the pool. */
+            running?: number;
             fixed: components["schemas"]["PooledEstimate"];
             random: components["schemas"]["PooledEstimate"];
             /** @description Cochran's Q. */
@@ -1313,12 +1339,22 @@ export interface components {
             /** @description Relative lift of the primary metric for the arm the decision is about. */
             lift: number | null;
             ci: components["schemas"]["Interval"] | null;
+            intervalType: components["schemas"]["IntervalType"];
+            /** @description Whether its lift is in the pooled lift (completed, or running with `?include=running`; enough data, no sample ratio mismatch). */
+            inPool: boolean;
             reasons?: string[];
         };
         Scorecard: {
             tactic: string;
             /** Format: date-time */
             checkedAt: string;
+            /**
+             * @description Which experiments the pooled lifts take: `completed` (default: completed and archived ones) or `running` (those and the running and paused ones, marked provisional).
+             * @enum {string}
+             */
+            include: "completed" | "running";
+            /** @description Days an experiment must have run before its win counts (default 7), the `minDays` of its decision. */
+            minDays: number;
             metrics: {
                 /** @description A primary metric key used by the tactic's experiments. */
                 metric: string;
@@ -1329,6 +1365,7 @@ export interface components {
                     value: string | null;
                     /** @description Experiments broken down by this attribute. */
                     experiments: number;
+                    pooled: components["schemas"]["Pooled"];
                 })[];
                 pooled: components["schemas"]["Pooled"];
             }[];
@@ -2133,7 +2170,12 @@ export interface operations {
     };
     getTacticScorecard: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `running`: pool running and paused experiments too (marked provisional). Default `completed`: completed and archived experiments only. */
+                include?: "completed" | "running";
+                /** @description Days an experiment must have run before a significant win counts as a win (default 7), a decimal number from 0 to 3650; lower it to count a completed experiment that ran less than a week. */
+                minDays?: number;
+            };
             header?: never;
             path: {
                 tactic: components["schemas"]["Slug"];

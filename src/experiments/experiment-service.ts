@@ -21,6 +21,7 @@ import {
   definitionFromCreate,
   definitionOf,
   diff,
+  ANALYSIS_FIELDS,
   lockedChanges,
   narrows,
   streamsOf,
@@ -141,8 +142,14 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         const after = built.definition;
         const refused = lockedChanges(current.status, before, after);
         if (refused.length) {
+          const analysis = refused.filter((f) => f in ANALYSIS_FIELDS);
+          const bucketing = refused.filter((f) => !(f in ANALYSIS_FIELDS));
+          const why = [
+            ...(bucketing.length ? [`changing its ${bucketing.join(' and ')} would reshuffle units already assigned`] : []),
+            ...(analysis.length ? [`changing its ${analysis.join(' and ')} would change the test after its data was seen, so the results would no longer be safe to check on every build`] : []),
+          ];
           throw conflict(
-            `experiment "${key}" has started (${current.status}): changing its ${refused.join(' and ')} would reshuffle units already assigned; complete it and create a new experiment (or a new phase with a new salt) instead`,
+            `experiment "${key}" has started (${current.status}): ${why.join('; ')}; complete it and create a new experiment (or a new phase with a new salt) instead`,
             'locked-after-start',
             { fields: refused },
           );

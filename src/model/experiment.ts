@@ -275,10 +275,26 @@ const BUCKETING_FIELDS = {
   respectsHoldout: (d: Definition) => d.respectsHoldout,
 };
 
-/** The fields an update may not change once the experiment has started (empty when allowed). */
+/**
+ * What the statistics of the results depend on: changing any of it once exposures can be
+ * recorded would let a peek at the data choose the test (a sequential experiment switched to
+ * fixed, a looser alpha, a larger N* after a near miss), which undoes "safe to check on every
+ * build". Locked from the start, as the bucketing fields are.
+ */
+export const ANALYSIS_FIELDS = {
+  analysis: (d: Definition) => d.analysis,
+  alpha: (d: Definition) => d.alpha,
+  plannedSampleSize: (d: Definition) => d.plannedSampleSize ?? null,
+};
+
+/**
+ * The fields an update may not change once the experiment has started (empty when allowed):
+ * the bucketing fields and the analysis fields. The experiment starts, and records its first
+ * exposure, only after `start`, so a draft can still change all of them.
+ */
 export function lockedChanges(status: ExperimentStatus, before: Definition, after: Definition): string[] {
   if (status === 'draft') return [];
-  return Object.entries(BUCKETING_FIELDS)
+  return Object.entries({ ...BUCKETING_FIELDS, ...ANALYSIS_FIELDS })
     .filter(([, shape]) => JSON.stringify(shape(before)) !== JSON.stringify(shape(after)))
     .map(([field]) => field);
 }

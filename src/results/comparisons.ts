@@ -27,14 +27,15 @@ export function controlArm(e: Experiment, arms: readonly VariantCounts[]): Varia
 }
 
 /**
- * N* of one pair's confidence sequence: the experiment's planned total times the pair's share
- * of the weights (stats/sequential.ts), or the default N* whole when it plans none.
+ * N* of one pair's confidence sequence, by one rule whether the experiment plans a sample size
+ * or takes the default: the planned total (or DEFAULT_PLANNED_SAMPLE_SIZE) times the pair's
+ * share of the weights (stats/sequential.ts, pairPlannedSampleSize). With two arms that is the
+ * total itself. Reported in each comparison's `plannedSampleSize`.
  */
 export function pairTuning(e: Experiment, control: string, treatment: string): number {
-  if (e.plannedSampleSize === null) return DEFAULT_PLANNED_SAMPLE_SIZE;
   const weight = (key: string) => e.variants.find((v) => v.key === key)?.weight ?? 0;
   const total = e.variants.reduce((a, v) => a + v.weight, 0);
-  return pairPlannedSampleSize(e.plannedSampleSize, { control: weight(control), treatment: weight(treatment), total }).plannedSampleSize;
+  return pairPlannedSampleSize(e.plannedSampleSize ?? DEFAULT_PLANNED_SAMPLE_SIZE, { control: weight(control), treatment: weight(treatment), total }).plannedSampleSize;
 }
 
 /** Chance to beat control and expected losses in the metric's good direction: for a metric that should fall, shipping loses when it rises. */
@@ -46,11 +47,16 @@ function inGoodDirection(r: Comparison, direction: Direction): Pick<ComparisonRe
 }
 
 /** The comparison as the results show it: intervals and p-value only with enough data. */
-function shown(r: Comparison, enoughData: boolean, direction: Direction): Omit<ComparisonResult, 'variant' | 'control' | 'enoughData' | 'warnings'> {
+function shown(r: Comparison, enoughData: boolean, direction: Direction): Omit<ComparisonResult, 'variant' | 'control' | 'enoughData' | 'warnings' | 'intervalType' | 'plannedSampleSize'> {
   const withheld = enoughData ? {} : { reason: r.relative.reason ?? 'not enough data yet' };
   return {
     absolute: { estimate: r.absolute.estimate, se: r.absolute.se, ci: enoughData ? r.absolute.ci : null },
-    relative: { estimate: r.relative.estimate, ci: enoughData ? r.relative.ci : null, ...(r.relative.reason ? { reason: r.relative.reason } : withheld) },
+    relative: {
+      estimate: r.relative.estimate,
+      ci: enoughData ? r.relative.ci : null,
+      ...(r.relative.corrected ? { corrected: true } : {}),
+      ...(r.relative.reason ? { reason: r.relative.reason } : withheld),
+    },
     pValue: enoughData ? r.pValue : null,
     pValueAdjusted: null,
     significant: false,
@@ -65,11 +71,20 @@ function shown(r: Comparison, enoughData: boolean, direction: Direction): Omit<C
 
 /** One treatment arm against the control, before the multiple-comparison adjustment. */
 export function compareWithControl(e: Experiment, m: Metric, control: VariantCounts, treatment: VariantCounts, mismatch: boolean): ComparisonResult {
-  const opts = { alpha: e.alpha, analysis: e.analysis, plannedSampleSize: pairTuning(e, control.variant, treatment.variant) };
+  const plannedSampleSize = pairTuning(e, control.variant, treatment.variant);
+  const opts = { alpha: e.alpha, analysis: e.analysis, plannedSampleSize };
   const r = kindOf(m).compare(control, treatment, m.key, opts);
   const enoughData = hasEnoughData(m.key, control, treatment);
   const warnings = comparisonWarnings(m.key, control, treatment, mismatch, r.relative.estimate);
-  return { variant: treatment.variant, control: control.variant, enoughData, warnings, ...shown(r, enoughData, m.direction) };
+  return {
+    variant: treatment.variant,
+    control: control.variant,
+    enoughData,
+    warnings,
+    ...shown(r, enoughData, m.direction),
+    intervalType: e.analysis,
+    plannedSampleSize: e.analysis === 'sequential' ? plannedSampleSize : null,
+  };
 }
 
 /** A block's arms and the comparison of every treatment arm with the control. */

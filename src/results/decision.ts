@@ -43,10 +43,10 @@ export function pValueText(p: number | null): string {
   return `p = ${p < 0.01 ? p.toFixed(4) : p.toFixed(3)}`;
 }
 
-/** "+12.3 % (95 % interval +4.1 % to +20.9 %)" */
-export function liftText(c: Pick<ComparisonResult, 'relative'>, alpha: number): string {
+/** "+12.3 % (95 % sequential interval +4.1 % to +20.9 %)": the interval says which kind it is. */
+export function liftText(c: Pick<ComparisonResult, 'relative' | 'intervalType'>, alpha: number): string {
   const ci = c.relative.ci;
-  return `${pct(c.relative.estimate)}${ci ? ` (${Math.round((1 - alpha) * 100)} % interval ${pct(ci[0])} to ${pct(ci[1])})` : ''}`;
+  return `${pct(c.relative.estimate)}${ci ? ` (${Math.round((1 - alpha) * 100)} % ${c.intervalType} interval ${pct(ci[0])} to ${pct(ci[1])})` : ''}`;
 }
 
 export function daysRunning(e: Pick<Experiment, 'startedAt' | 'completedAt'>, now: Date): number {
@@ -69,6 +69,7 @@ function summary(m: MetricResults, c: ComparisonResult): DecisionComparison {
     pValueAdjusted: c.pValueAdjusted,
     absolute: { estimate: c.absolute.estimate, ci: c.absolute.ci },
     relative: { estimate: c.relative.estimate, ci: c.relative.ci },
+    intervalType: c.intervalType,
     chanceToBeatControl: c.chanceToBeatControl,
   };
 }
@@ -199,7 +200,7 @@ function minLiftBlockers(facts: Facts, w: ComparisonResult): string[] {
   const increase = metric.direction === 'increase';
   const bound = ci === null ? null : increase ? ci[0] : -ci[1];
   if (bound !== null && bound >= minLift) return [];
-  const level = `${Math.round((1 - results.alpha) * 100)} %`;
+  const level = `${Math.round((1 - results.alpha) * 100)} % ${w.intervalType}`;
   const goal = increase ? `the required minimum lift of ${pct(minLift)}` : `the required minimum reduction of ${pct(minLift).replace('+', '')}`;
   return [
     `The ${level} interval of the lift (${ci ? `${pct(ci[0])} to ${pct(ci[1])}` : 'unbounded'}) does not yet clear ${goal}: keep collecting data.`,
@@ -228,10 +229,13 @@ function keepCollecting(facts: Facts): Ruling {
   const { metric, days, minDays } = facts;
   const best = [...facts.arms].sort((a, b) => (a.pValueAdjusted ?? 1) - (b.pValueAdjusted ?? 1))[0];
   const { moreUnitsPerArm: more, mde, power, reason } = metric.power;
+  // Zero standard error (both arms constant, different): no test exists, so say that rather than "no difference".
+  const untestable = facts.arms.filter((c) => c.enoughData && c.pValue === null && c.reason !== undefined);
   const reasons = [
     best
       ? `No significant difference on ${metric.key} yet: ${best.variant} ${lift(facts, best)} against ${best.control}, adjusted ${pValueText(best.pValueAdjusted)} (${analysisText(facts)}).`
       : `No comparison on ${metric.key} yet.`,
+    ...untestable.map((c) => `${c.variant} against ${c.control} cannot be tested on ${metric.key}: ${c.reason}.`),
     more === null
       ? `The units still needed cannot be estimated yet (${reason ?? 'no baseline'}).`
       : more > 0

@@ -45,10 +45,10 @@ function cellsOf(e: Experiment, m: Metric, design: readonly Factor[], overall: r
   return cells;
 }
 
-const unavailable = (label: Label, reason: string): FactorEffect => ({ ...label, estimate: null, se: null, ci: null, statistic: null, pValue: null, reason });
+const unavailable = (label: Label, intervalType: FactorEffect['intervalType'], reason: string): FactorEffect => ({ ...label, estimate: null, se: null, ci: null, intervalType, statistic: null, pValue: null, reason });
 
 /** Below the minimum data rule: the estimate stays, the interval and p-value are withheld. */
-const withheld = (reason: string) => (x: FactorialEffect): FactorEffect => ({ ...x, ci: null, statistic: null, pValue: null, reason });
+const withheld = (reason: string) => (x: FactorialEffect): FactorialEffect => ({ ...x, ci: null, statistic: null, pValue: null, reason });
 
 export function factorialEffectsOf(e: Experiment, m: Metric, overall: readonly VariantCounts[]): Effects {
   if (!e.factors) return {};
@@ -56,12 +56,13 @@ export function factorialEffectsOf(e: Experiment, m: Metric, overall: readonly V
   const cells = cellsOf(e, m, design, overall);
   if ('reason' in cells) {
     const labels = effectLabels(design);
-    return { factors: labels.factors.map((l) => unavailable(l, cells.reason)), interactions: labels.interactions.map((l) => unavailable(l, cells.reason)) };
+    return { factors: labels.factors.map((l) => unavailable(l, e.analysis, cells.reason)), interactions: labels.interactions.map((l) => unavailable(l, e.analysis, cells.reason)) };
   }
   const units = overall.reduce((a, v) => a + v.units, 0);
   const r = factorialEffects(design, cells, { alpha: e.alpha, analysis: e.analysis, units, plannedSampleSize: e.plannedSampleSize ?? DEFAULT_PLANNED_SAMPLE_SIZE });
   const smallest = Math.min(...overall.map((v) => v.units));
-  if (smallest >= MIN_UNITS_PER_ARM) return { factors: r.mainEffects, interactions: r.interactions };
+  const typed = (x: FactorialEffect): FactorEffect => ({ ...x, intervalType: e.analysis });
+  if (smallest >= MIN_UNITS_PER_ARM) return { factors: r.mainEffects.map(typed), interactions: r.interactions.map(typed) };
   const hide = withheld(`not enough data yet: every cell needs at least ${MIN_UNITS_PER_ARM} units (the smallest has ${smallest})`);
-  return { factors: r.mainEffects.map(hide), interactions: r.interactions.map(hide) };
+  return { factors: r.mainEffects.map((x) => typed(hide(x))), interactions: r.interactions.map((x) => typed(hide(x))) };
 }

@@ -118,7 +118,7 @@ const binary = kind<BinaryArm>({
   },
   figures: (c, value) => ({ converters: c.converters, rate: value }),
   compare: compareBinary,
-  intervals: { binaryInterval: 'wald', relativeInterval: 'fieller' },
+  intervals: { binaryInterval: 'newcombe', relativeInterval: 'log' },
   baseline(arm) {
     const rate = proportionEstimate(arm).rate;
     return rate === null ? { reason: 'the control has no units yet' } : { type: 'binary', rate };
@@ -134,7 +134,7 @@ const mean = kind<MeanArm>({
   },
   figures: (c, value) => ({ converters: c.converters, sum: c.sum, mean: value }),
   compare: compareMeans,
-  intervals: { relativeInterval: 'fieller' },
+  intervals: { relativeInterval: 'log' },
   baseline(arm) {
     const e = meanEstimate(arm);
     return e.mean === null || e.unitVariance === null ? { reason: 'the control needs at least 2 units' } : { type: 'mean', mean: e.mean, unitVariance: e.unitVariance };
@@ -160,7 +160,7 @@ const ratio = kind<RatioArm>({
   },
   figures: (c) => ({ ...(c.numeratorSum === undefined ? {} : { numerator: c.numeratorSum }), ...(c.denominatorSum === undefined ? {} : { denominator: c.denominatorSum }) }),
   compare: compareRatio,
-  intervals: { relativeInterval: 'fieller' },
+  intervals: { relativeInterval: 'log' },
   baseline: (arm) => ({ type: 'ratio', control: arm }),
 });
 

@@ -29,6 +29,7 @@ const RESULT_COLUMNS = [
   'analysis', 'alpha', 'planned_sample_size', 'min_units_per_arm', 'min_converters', 'holdout_units',
   'power_mde', 'power', 'power_units_per_arm', 'power_current_units_per_arm', 'power_more_units_per_arm',
   'effect_factors', 'effect_levels', 'effect_baselines', 'warnings',
+  'interval_type', 'pair_planned_sample_size', 'relative_corrected',
 ];
 
 type Effect = NonNullable<Results['metrics'][number]['factors']>[number];
@@ -57,6 +58,7 @@ export function resultsCsv(r: Results): string {
           c?.pValue, c?.pValueAdjusted, c?.significant, c?.better, c?.chanceToBeatControl, c?.expectedLoss?.treatment, c?.expectedLoss?.control,
           c?.statistic, c?.df, c?.criticalValue, c?.enoughData, block.srm?.pValue, block.srm?.mismatch, block.srm?.chiSquare, block.srm?.threshold,
           ...experimentCells(m), null, null, null, c?.warnings.join(' | '),
+          c?.intervalType, c?.plannedSampleSize, c ? c.relative.corrected === true : null,
         ]);
       }
     }
@@ -67,6 +69,7 @@ export function resultsCsv(r: Results): string {
       e.pValue, null, null, null, null, null, null,
       e.statistic, null, null, null, null, null, null, null,
       ...experimentCells(m), e.factors.join(' x '), e.levels.join(' x '), e.baselines.join(' x '), e.reason,
+      e.intervalType, null, null,
     ];
     for (const e of m.factors ?? []) rows.push(effectRow('main_effect', e));
     for (const e of m.interactions ?? []) rows.push(effectRow('interaction', e));
@@ -76,28 +79,40 @@ export function resultsCsv(r: Results): string {
 
 /**
  * The scorecard as two kinds of rows, marked in `row`: `rate` rows (per metric, overall and
- * per segment value: wins, losses, inconclusive, win rate, and overall the pooled lifts) and
- * `experiment` rows (each experiment's decision and lift).
+ * per segment value: wins, losses, inconclusive, win rate, and the pooled lifts with their
+ * interval type and whether they are provisional) and `experiment` rows (each experiment's
+ * decision and lift, its interval type, and whether it is in the pool). `include` and
+ * `min_days` (the scorecard's parameters) repeat on every row.
  */
 export function scorecardCsv(s: Scorecard): string {
   const header = [
     'tactic', 'metric', 'row', 'segment_attribute', 'segment_value', 'experiment', 'status', 'decision', 'outcome', 'counted', 'variant', 'lift', 'lift_ci_low', 'lift_ci_high',
     'wins', 'losses', 'inconclusive', 'win_rate', 'experiments', 'pooled_fixed_lift', 'pooled_fixed_ci_low', 'pooled_fixed_ci_high',
     'pooled_random_lift', 'pooled_random_ci_low', 'pooled_random_ci_high', 'q', 'tau2', 'i2',
+    'interval_type', 'pooled_experiments', 'pooled_running', 'provisional', 'in_pool', 'pooled_fixed_p_value', 'pooled_random_p_value', 'include', 'min_days',
   ];
+  type Pooled = Scorecard['metrics'][number]['pooled'];
+  const pooledCells = (p: Pooled): Cell[] => [p?.fixed.lift, p?.fixed.ci[0], p?.fixed.ci[1], p?.random.lift, p?.random.ci[0], p?.random.ci[1], p?.q, p?.tau2, p?.i2];
+  const poolMarks = (p: Pooled): Cell[] => [p?.intervalType, p?.experiments ?? 0, p ? (p.running ?? 0) : null, p?.provisional, null, p?.fixed.pValue, p?.random.pValue];
   const rows: Cell[][] = [];
   for (const m of s.metrics) {
     const p = m.pooled;
     rows.push([
       s.tactic, m.metric, 'rate', null, null, null, null, null, null, null, null, null, null, null,
-      m.winRate.wins, m.winRate.losses, m.winRate.inconclusive, m.winRate.rate, m.experiments.length,
-      p?.fixed.lift, p?.fixed.ci[0], p?.fixed.ci[1], p?.random.lift, p?.random.ci[0], p?.random.ci[1], p?.q, p?.tau2, p?.i2,
+      m.winRate.wins, m.winRate.losses, m.winRate.inconclusive, m.winRate.rate, m.experiments.length, ...pooledCells(p), ...poolMarks(p), s.include, s.minDays,
     ]);
     for (const seg of m.segments) {
-      rows.push([s.tactic, m.metric, 'rate', seg.attribute, seg.value, null, null, null, null, null, null, null, null, null, seg.wins, seg.losses, seg.inconclusive, seg.rate, seg.experiments]);
+      rows.push([
+        s.tactic, m.metric, 'rate', seg.attribute, seg.value, null, null, null, null, null, null, null, null, null,
+        seg.wins, seg.losses, seg.inconclusive, seg.rate, seg.experiments, ...pooledCells(seg.pooled), ...poolMarks(seg.pooled), s.include, s.minDays,
+      ]);
     }
     for (const e of m.experiments) {
-      rows.push([s.tactic, m.metric, 'experiment', null, null, e.key, e.status, e.decision, e.outcome, e.counted, e.variant, e.lift, e.ci?.[0], e.ci?.[1]]);
+      rows.push([
+        s.tactic, m.metric, 'experiment', null, null, e.key, e.status, e.decision, e.outcome, e.counted, e.variant, e.lift, e.ci?.[0], e.ci?.[1],
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        e.intervalType, null, null, null, e.inPool, null, null, s.include, s.minDays,
+      ]);
     }
   }
   return table(header, rows);

@@ -8,7 +8,7 @@ import { findExperiment, listExperiments, startedInTactic, tacticSummaries } fro
 import { computeResults, type ResultOptions, type Results } from './compute';
 import { buildCounts, metricPlan, type Counts } from './counts';
 import { decide, type Decision, type DecisionOptions } from './decision';
-import { scorecard, type Scorecard } from './scorecard';
+import { scorecard, type Scorecard, type ScorecardOptions } from './scorecard';
 
 /**
  * Results of an experiment: counts read from the per-unit aggregates, then the statistics.
@@ -20,7 +20,7 @@ export interface ResultsService {
   results(key: string, options?: ResultOptions): Promise<Results>;
   decision(key: string, options?: DecisionOptions): Promise<Decision>;
   tactics(): Promise<{ tactic: string; experiments: number; byStatus: Record<string, number> }[]>;
-  scorecard(tactic: string): Promise<Scorecard>;
+  scorecard(tactic: string, options?: ScorecardOptions): Promise<Scorecard>;
 }
 
 export async function readCounts(db: Db, e: Experiment & { id: number }, now = new Date()): Promise<Counts> {
@@ -71,7 +71,7 @@ export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRo
       return decide(e, computeResults(e, await countsFor(e)), options);
     },
     tactics: () => tacticSummaries(db),
-    async scorecard(tactic) {
+    async scorecard(tactic, options = {}) {
       const experiments = await startedInTactic(db, tactic);
       if (experiments.length === 0 && (await listExperiments(db, { tactic, limit: 1 })).length === 0) {
         throw notFound(`no experiment validates tactic "${tactic}"`);
@@ -80,9 +80,9 @@ export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRo
       const scored = [];
       for (const e of experiments) {
         const results = computeResults(e, await countsFor(e));
-        scored.push({ experiment: e, results, decision: decide(e, results, { now }) });
+        scored.push({ experiment: e, results, decision: decide(e, results, { now, minDays: options.minDays }) });
       }
-      return scorecard(tactic, scored, now);
+      return scorecard(tactic, scored, now, options);
     },
     async results(key, options = {}) {
       const e = await experiment(key);

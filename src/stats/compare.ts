@@ -100,7 +100,9 @@ function buildComparison(c: ArmInput, t: ArmInput, useWelchDf: boolean, opts: Co
   }
   let relative: Comparison['relative'];
   if (test.ci === null) relative = { ...relativeLiftEstimate(c.mean, t.mean), ci: null, reason: test.reason };
-  else if (opts.relativeInterval === 'log') relative = logRelative(c.mean, t.mean, methods.logLift(test.criticalValue, { mean: c.mean, se: c.se }, { mean: t.mean, se: t.se }));
+  // The log scale needs a metric that cannot be negative; revenue with refunds can be: a
+  // negative mean takes Fieller's interval, which has no [−100 %, ∞) bound to keep.
+  else if (opts.relativeInterval === 'log' && c.mean >= 0 && t.mean >= 0) relative = logRelative(c.mean, t.mean, methods.logLift(test.criticalValue, { mean: c.mean, se: c.se }, { mean: t.mean, se: t.se }));
   else relative = fiellerLift(c.mean, c.se * c.se, t.mean, t.se * t.se, test.criticalValue);
   // Zero standard error with different values (types.ts): the test is undefined, and so is
   // every probability statement built on the same (absent) noise.

@@ -77,7 +77,8 @@ export interface CompareOptions {
   /**
    * The relative lift's interval. 'fieller' (default): Fieller's (fieller.ts), which agrees with
    * the absolute test but can leave [−100 %, ∞). 'log': the log-scale delta-method interval
-   * (loglift.ts), within (−100 %, ∞), with escalc's ½ correction for binary zero cells.
+   * (loglift.ts), within (−100 %, ∞), with escalc's ½ correction for binary zero cells; a
+   * comparison with a negative mean (revenue with refunds) takes Fieller's instead.
    */
   relativeInterval?: 'fieller' | 'log';
 }

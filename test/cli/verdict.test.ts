@@ -64,7 +64,7 @@ describe('verdict check: one exit code per decision', () => {
     const r = await verdict(['check', keys.ship]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(new RegExp(`^${keys.ship}: SHIP \\(personalized\\)\\n`));
-    expect(r.stdout).toMatch(/- personalized raised purchase by \+60\.0 % \(95 % interval/);
+    expect(r.stdout).toMatch(/- personalized raised purchase by \+60\.0 % \(95 % fixed interval/);
     expect(r.stdout).toMatch(/personalized vs control: lift \+60\.0 %/);
   });
 
@@ -86,7 +86,7 @@ describe('verdict check: one exit code per decision', () => {
     const r = await verdict(['check', keys.rollback]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/ROLLBACK/);
-    expect(r.stdout).toMatch(/- personalized made purchase worse: -37\.5 % \(95 % interval -\d+\.\d % to -\d+\.\d %\) against control/);
+    expect(r.stdout).toMatch(/- personalized made purchase worse: -37\.5 % \(95 % fixed interval -\d+\.\d % to -\d+\.\d %\) against control/);
   });
 
   test('invalid exits 3', async () => {
@@ -108,7 +108,7 @@ describe('verdict check: one exit code per decision', () => {
     const md = await verdict(['check', keys.ship, '--format', 'markdown'], { GITHUB_STEP_SUMMARY: summary });
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(new RegExp(`^### Verdict: ${keys.ship} \\*\\*SHIP\\*\\*`));
-    expect(md.stdout).toMatch(/\| Experiment \| Decision \| Metric \| Variant \| Lift \| 95 % CI \| Adjusted p \|/);
+    expect(md.stdout).toMatch(/\| Experiment \| Decision \| Metric \| Variant \| Lift \| 95 % fixed CI \| Adjusted p \|/);
     expect(md.stdout).toMatch(new RegExp(`\\| ${keys.ship} \\| \\*\\*SHIP\\*\\* \\| purchase \\| personalized \\| \\+60\\.0 % \\|`));
     const written = readFileSync(summary, 'utf8');
     expect(written.startsWith('# earlier step\n### Verdict: ')).toBe(true);
@@ -162,6 +162,15 @@ describe('verdict check: one exit code per decision', () => {
     const rows = parseCsv(csv.stdout);
     expect(rows[0].slice(0, 3)).toEqual(['tactic', 'metric', 'row']);
     expect(rows.filter((r) => r[2] === 'experiment')).toHaveLength(4);
+    expect(rows[0]).toEqual(expect.arrayContaining(['interval_type', 'provisional', 'in_pool', 'min_days']));
+    // --min-days 0: the 2-day running win counts too; --include-running pools the running ones, marked provisional.
+    const relaxed = await verdict(['tactics', tactic, '--min-days', '0', '--include-running']);
+    expect(relaxed.code).toBe(0);
+    expect(relaxed.stdout).toMatch(/wins count after 0 days; pooling completed and running experiments/);
+    expect(relaxed.stdout).toMatch(/metric purchase: win rate 66\.7 % \(2 won, 1 lost, 0 inconclusive\)/);
+    expect(relaxed.stdout).toMatch(/PROVISIONAL/);
+    expect(card.stdout).toMatch(/pooled lift over 1 completed experiment: .* \(fixed CI .*\), its own interval/);
+    expect((await verdict(['tactics', tactic, '--min-days', 'soon'])).code).toBe(4);
   });
 });
 

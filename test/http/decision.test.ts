@@ -42,7 +42,7 @@ describe('ship', () => {
     await seed(world, key, win);
     const d = await decision(key, '?minDays=0');
     expect(d).toMatchObject({ decision: 'ship', variant: 'personalized', metric: 'purchase', minDays: 0, minLift: null });
-    expect(d.reasons[0]).toMatch(/^personalized raised purchase by \+60\.0 % \(95 % interval \+\d+\.\d % to \+\d+\.\d %\), adjusted p (< 0\.0001|= 0\.\d+) \(fixed analysis, alpha 0\.05\)\.$/);
+    expect(d.reasons[0]).toMatch(/^personalized raised purchase by \+60\.0 % \(95 % fixed interval \+\d+\.\d % to \+\d+\.\d %\), adjusted p (< 0\.0001|= 0\.\d+) \(fixed analysis, alpha 0\.05\)\.$/);
     expect(d.reasons[1]).toBe('No guardrail (unsubscribe) is significantly harmed.');
     expect(d.primary[0]).toMatchObject({ variant: 'personalized', significant: true, better: true });
     expect(d.guardrails[0]).toMatchObject({ metric: 'unsubscribe', significant: false });
@@ -65,8 +65,8 @@ describe('ship', () => {
     await seed(world, key, win);
     const strict = await decision(key, '?minDays=0&minLift=0.5');
     expect(strict.decision).toBe('continue');
-    expect(strict.reasons[1]).toBe('The 95 % interval of the lift (+27.2 % to +104.3 %) does not yet clear the required minimum lift of +50.0 %: keep collecting data.');
-    // If +60 % holds, the half-width (60.0 - 27.2 points) must shrink to 10 points: n' = 1000 · (32.8 / 10)² ≈ 10,760.
+    expect(strict.reasons[1]).toBe('The 95 % fixed interval of the lift (+26.6 % to +102.2 %) does not yet clear the required minimum lift of +50.0 %: keep collecting data.');
+    // If +60 % holds, the half-width (60.0 - 26.6 points) must shrink to 10 points: n' = 1000 · (33.4 / 10)² ≈ 11,160.
     const more = Number(/^If the lift holds, roughly ([\d,]+) more units per arm would clear it\.$/.exec(strict.reasons[2])![1].replace(/,/g, ''));
     const half = strict.primary[0].relative.estimate - strict.primary[0].relative.ci[0];
     expect(more).toBe(Math.ceil(1000 * (half / (strict.primary[0].relative.estimate - 0.5)) ** 2) - 1000);

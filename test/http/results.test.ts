@@ -5,6 +5,7 @@ import { runExperiment } from '../helpers/experiments';
 import { experimentBody } from '../helpers/fixtures';
 import { seed } from '../helpers/seed';
 import { bearer, useWorld } from '../helpers/world';
+import agree from '../vectors/numbers-agree.json';
 
 /** GET /v1/experiments/{key}/results through HTTP: estimators wired to the counts, trust checks, adjustments, power, factorial. */
 const world = useWorld();
@@ -21,7 +22,7 @@ async function results(key: string, query = '') {
 
 const metricOf = (r: { metrics: { key: string }[] }, key: string) => r.metrics.find((m) => m.key === key)! as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-test('binary metric, fixed analysis: the unpooled z test on the counts (SciPy reference values)', async () => {
+test('binary metric, fixed analysis: Newcombe\'s score interval and its test on the counts (R reference values)', async () => {
   const key = await running({ analysis: 'fixed' });
   await seed(world, key, { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 150 } });
   const r = await results(key);
@@ -32,11 +33,13 @@ test('binary metric, fixed analysis: the unpooled z test on the counts (SciPy re
     { variant: 'personalized', units: 1000, converters: 150, rate: 0.15, value: 0.15, se: expect.any(Number) },
   ]);
   const c = m.overall.comparisons[0];
-  // scipy: z = 0.05 / sqrt(.1*.9/1000 + .15*.85/1000); p = 2*norm.sf(z); ci = 0.05 -+ norm.ppf(.975)*se
-  expect(c.statistic).toBeCloseTo(3.390317518104051, 10);
-  expect(c.pValue).toBeCloseTo(0.0006981171463178049, 12);
-  expect(c.absolute.ci[0]).toBeCloseTo(0.021094683992369623, 10);
-  expect(c.absolute.ci[1]).toBeCloseTo(0.07890531600763036, 10);
+  // R (test/vectors/generate-numbers-agree.R, "binary1k"): Newcombe 1998 method 10 from Wilson intervals by hand.
+  expect(c.statistic).toBeCloseTo(agree.binary1k.statistic, 10);
+  expect(c.pValue).toBeCloseTo(agree.binary1k.pValue, 12);
+  expect(c.absolute.ci[0]).toBeCloseTo(agree.binary1k.ci95[0], 12);
+  expect(c.absolute.ci[1]).toBeCloseTo(agree.binary1k.ci95[1], 12);
+  expect(c.absolute.se).toBeCloseTo(Math.sqrt(0.1 * 0.9 / 1000 + 0.15 * 0.85 / 1000), 14); // the unpooled SE is still reported
+  expect(c.intervalType).toBe('fixed');
   expect(c.relative.estimate).toBeCloseTo(0.5, 12);
   expect(c.relative.ci[0]).toBeGreaterThan(0);
   expect(c).toMatchObject({ variant: 'personalized', control: 'control', significant: true, better: true, enoughData: true });
@@ -49,8 +52,8 @@ test('sequential analysis (the default) is more cautious with the same data: wid
   const key = await running();
   await seed(world, key, { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 150 } });
   const c = metricOf(await results(key), 'purchase').overall.comparisons[0];
-  const fixed = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'fixed' });
-  const sequential = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'sequential', plannedSampleSize: 10_000 });
+  const fixed = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'fixed', binaryInterval: 'newcombe' });
+  const sequential = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'sequential', plannedSampleSize: 10_000, binaryInterval: 'newcombe' });
   expect(c.pValue).toBeCloseTo(sequential.pValue!, 12);
   expect(c.pValue).toBeGreaterThan(fixed.pValue!);
   expect(c.absolute.ci[1] - c.absolute.ci[0]).toBeGreaterThan(fixed.absolute.ci![1] - fixed.absolute.ci![0]);
@@ -64,7 +67,7 @@ test("the experiment's plannedSampleSize is N* of the sequential analysis (share
   expect(r.plannedSampleSize).toBe(2000);
   // Two arms of equal weight: the pair is all the traffic, so N* = 2,000.
   expect(c.criticalValue).toBeCloseTo(sequentialCriticalValue(2000, 0.05, 2000), 12);
-  const expected = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'sequential', plannedSampleSize: 2000 });
+  const expected = compareBinary({ units: 1000, conversions: 100 }, { units: 1000, conversions: 150 }, { alpha: 0.05, analysis: 'sequential', plannedSampleSize: 2000, binaryInterval: 'newcombe' });
   expect(c.pValue).toBeCloseTo(expected.pValue!, 12);
   // Tuned for the size actually reached, the sequence is tighter than with the default N* = 10,000.
   expect(c.criticalValue).toBeLessThan(sequentialCriticalValue(2000, 0.05, 10_000));
@@ -81,6 +84,7 @@ test("the experiment's plannedSampleSize is N* of the sequential analysis (share
   const [ca] = metricOf(await results(three), 'purchase').overall.comparisons;
   // control + a carry 3/4 of the weight: N* = 3,000 x 3/4 = 2,250, at N = 600 units in the pair.
   expect(ca.criticalValue).toBeCloseTo(sequentialCriticalValue(600, 0.05, 2250), 12);
+  expect(ca.plannedSampleSize).toBe(2250);
 });
 
 test('revenue per unit: Welch on the per-unit sums, with the cap applied per unit', async () => {

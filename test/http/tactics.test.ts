@@ -74,7 +74,7 @@ describe('scorecard', () => {
     const m = (await world.api.get(`/v1/tactics/${tactic}`).set(read).expect(200)).body.metrics[0];
     // new: the win's new segment (50 vs 50) and the flat experiment are inconclusive;
     // returning: one win, one inconclusive. The invalid experiment is listed but not counted.
-    expect(m.segments).toEqual([
+    expect(m.segments.map(({ pooled, ...rate }: { pooled: unknown }) => rate)).toEqual([
       { attribute: 'lifecycle', value: 'new', experiments: 3, wins: 0, losses: 0, inconclusive: 2, rate: 0 },
       { attribute: 'lifecycle', value: 'returning', experiments: 3, wins: 1, losses: 0, inconclusive: 1, rate: 0.5 },
     ]);
@@ -86,7 +86,10 @@ describe('scorecard', () => {
   });
 
   test('pooled lift: fixed effect and DerSimonian-Laird with I², as computed by hand', async () => {
-    const m = (await world.api.get(`/v1/tactics/${tactic}`).set(read).expect(200)).body.metrics[0];
+    // By default only the completed experiments (win, flat) are pooled; ?include=running adds loss and running.
+    expect((await world.api.get(`/v1/tactics/${tactic}`).set(read).expect(200)).body.metrics[0].pooled).toMatchObject({ experiments: 2, provisional: false });
+    const m = (await world.api.get(`/v1/tactics/${tactic}?include=running`).set(read).expect(200)).body.metrics[0];
+    expect(m.pooled).toMatchObject({ provisional: true, running: 2, intervalType: 'fixed' });
     // yi = ln(pT/pC), vi = (1 - pT)/(n pT) + (1 - pC)/(n pC): the delta method for a log ratio of proportions.
     const effects = Object.values(arms).map(([c, t]) => {
       const pc = c / 1000;

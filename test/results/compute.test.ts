@@ -1,8 +1,9 @@
 import type { ExperimentCreate } from '../../src/model/experiment';
 import { computeResults, type Results } from '../../src/results/compute';
 import { effectLabels } from '../../src/results/factorial-effects';
-import { factorialEffects, normalTwoSidedP } from '../../src/stats';
+import { factorialEffects, normalTwoSidedP, sequentialPValue } from '../../src/stats';
 import scipy from '../stats/vectors/scipy.json';
+import agree from '../vectors/numbers-agree.json';
 import { arm, binary, counts, experiment, sums, twoArms } from './literal';
 
 /**
@@ -15,8 +16,21 @@ type MetricResults = Results['metrics'][number];
 const metric = (r: Results, key = 'purchase'): MetricResults => r.metrics.find((m) => m.key === key)!;
 const comparison = (r: Results, key = 'purchase') => metric(r, key).overall.comparisons[0];
 
-/** scipy.json "binary": 1,000 of 10,000 vs 1,100 of 10,000 (fixed z test; sequential at N* = 10,000). */
-const BINARY = scipy.binary.find((v) => v.control.conversions === 1000 && v.treatment.conversions === 1100 && v.alpha === 0.05)!;
+/**
+ * 1,000 of 10,000 vs 1,100 of 10,000: the unpooled SE from scipy.json "binary", and Newcombe's
+ * score interval with the test that inverts it from R (numbers-agree.json "binary10k": Wilson
+ * intervals by hand, Newcombe 1998 method 10; fixed, and sequential at N* = 10,000).
+ */
+const BINARY_SE = scipy.binary.find((v) => v.control.conversions === 1000 && v.treatment.conversions === 1100 && v.alpha === 0.05)!;
+const BINARY = {
+  estimate: BINARY_SE.estimate,
+  se: BINARY_SE.se,
+  criticalValue: BINARY_SE.criticalValue,
+  z: agree.binary10k.statistic,
+  pValue: agree.binary10k.pValue,
+  ci: agree.binary10k.ci95,
+  sequential: { criticalValue: agree.binary10k.sequentialCritical, ci: agree.binary10k.ciSequential, pValue: BINARY_SE.sequential.pValue },
+};
 const BINARY_ARMS = () => twoArms([10_000, 1000], [10_000, 1100]);
 /** scipy.json "welchExtreme": 500,000 units per arm, means 10 and 10.0742. */
 const WELCH = scipy.welchExtreme.find((v) => v.control.units === 500_000)!;
@@ -107,7 +121,7 @@ describe('arms: each metric kind reads its arm from the counts', () => {
 });
 
 describe('comparisons against the control', () => {
-  test('binary, fixed analysis: the unpooled z test (scipy.json "binary")', () => {
+  test('binary, fixed analysis: Newcombe\'s score interval and its test (R, numbers-agree.json "binary10k")', () => {
     const r = computeResults(experiment(), counts(BINARY_ARMS()));
     const c = comparison(r);
     expect(c).toMatchObject({ variant: 'personalized', control: 'control', enoughData: true, significant: true, better: true, warnings: [] });
@@ -115,6 +129,7 @@ describe('comparisons against the control', () => {
     expect(c.absolute.se).toBeCloseTo(BINARY.se, 15);
     expect(c.statistic).toBeCloseTo(BINARY.z, 12);
     expect(c.pValue).toBeCloseTo(BINARY.pValue, 14);
+    expect(c.intervalType).toBe('fixed');
     expect(c.absolute.ci![0]).toBeCloseTo(BINARY.ci[0], 14);
     expect(c.absolute.ci![1]).toBeCloseTo(BINARY.ci[1], 14);
     expect(c.criticalValue).toBeCloseTo(BINARY.criticalValue, 14);
@@ -123,10 +138,13 @@ describe('comparisons against the control', () => {
     expect(c.chanceToBeatControl).toBeGreaterThan(0.5);
   });
 
-  test('binary, sequential analysis at the default N* = 10,000 (scipy.json "binary", sequential)', () => {
+  test('binary, sequential analysis at the default N* = 10,000 (R, numbers-agree.json "binary10k")', () => {
     const c = comparison(computeResults(experiment({ analysis: 'sequential' }), counts(BINARY_ARMS())));
     expect(c.criticalValue).toBeCloseTo(BINARY.sequential.criticalValue, 12);
-    expect(c.pValue).toBeCloseTo(BINARY.sequential.pValue, 12);
+    // The always-valid p-value of the score statistic (sequential.ts), near the Wald one of scipy.json.
+    expect(c.pValue).toBeCloseTo(sequentialPValue(BINARY.z, 20_000, 0.05, 10_000), 14);
+    expect(c.pValue).toBeCloseTo(BINARY.sequential.pValue, 2);
+    expect([c.intervalType, c.plannedSampleSize]).toEqual(['sequential', 10_000]);
     expect(c.absolute.ci![0]).toBeCloseTo(BINARY.sequential.ci[0], 12);
     expect(c.absolute.ci![1]).toBeCloseTo(BINARY.sequential.ci[1], 12);
     expect(c.significant).toBe(false);
@@ -366,9 +384,9 @@ describe('factorial effects', () => {
     const m = metric(r);
     const reason = 'every effect is a contrast of all cells, and cell personal.product has no estimate: no units yet';
     expect([...m.factors!, ...m.interactions!]).toEqual([
-      { factors: ['headline'], levels: ['personal'], baselines: ['generic'], estimate: null, se: null, ci: null, statistic: null, pValue: null, reason },
-      { factors: ['image'], levels: ['product'], baselines: ['stock'], estimate: null, se: null, ci: null, statistic: null, pValue: null, reason },
-      { factors: ['headline', 'image'], levels: ['personal', 'product'], baselines: ['generic', 'stock'], estimate: null, se: null, ci: null, statistic: null, pValue: null, reason },
+      { factors: ['headline'], levels: ['personal'], baselines: ['generic'], estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, reason },
+      { factors: ['image'], levels: ['product'], baselines: ['stock'], estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, reason },
+      { factors: ['headline', 'image'], levels: ['personal', 'product'], baselines: ['generic', 'stock'], estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, reason },
     ]);
   });
 

@@ -65,10 +65,13 @@ test("an experiment's row: the decision's arm with its lift; no interval without
 test('per segment value, across experiments: the same rules on each segment; an experiment invalid overall counts in no segment', () => {
   // new: the win's new customers (50 vs 50) and the flat experiment's are inconclusive.
   // returning: the win's returning customers win (115 vs 50), the flat experiment's are inconclusive.
-  expect(scorecard('reco', TACTIC, NOW).metrics[0].segments).toEqual([
+  const segments = scorecard('reco', TACTIC, NOW).metrics[0].segments;
+  expect(segments.map(({ pooled, ...rate }) => rate)).toEqual([
     { attribute: 'lifecycle', value: 'new', experiments: 3, wins: 0, losses: 0, inconclusive: 2, rate: 0 },
     { attribute: 'lifecycle', value: 'returning', experiments: 3, wins: 1, losses: 0, inconclusive: 1, rate: 0.5 },
   ]);
+  // The pooled lift per value: the completed experiments' segment blocks (win and flat; the invalid one has a mismatch).
+  expect(segments.map((g) => g.pooled?.experiments)).toEqual([2, 2]);
 });
 
 test('a segment loses on a guardrail harmed there, and wins only after minDays', () => {
@@ -110,7 +113,10 @@ describe('pooled lift', () => {
   });
 
   test('fixed effect and DerSimonian-Laird over the experiments with enough data and no sample ratio mismatch', () => {
-    const p = scorecard('reco', TACTIC, NOW).metrics[0].pooled!;
+    // Completed only by default: win and flat.
+    expect(scorecard('reco', TACTIC, NOW).metrics[0].pooled).toMatchObject({ experiments: 2, provisional: false });
+    const p = scorecard('reco', TACTIC, NOW, { include: 'running' }).metrics[0].pooled!;
+    expect(p).toMatchObject({ provisional: true, running: 2, intervalType: 'fixed' });
     // win, loss, flat and running (the invalid one is left out), 1,000 units per arm each.
     const effects = [logRatio(1000, 100, 165), logRatio(1000, 160, 100), logRatio(1000, 120, 124), logRatio(1000, 100, 104)];
     const w = effects.map((e) => 1 / e.v);

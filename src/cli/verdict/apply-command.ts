@@ -17,7 +17,8 @@ at the top level or under "experiments:". For each one:
   - a draft: the fields that differ are updated (If-Match the version read);
   - running or paused: the changes it can take are applied; changes to variants,
     weights, salt, factors, layer or respectsHoldout are refused (they would reshuffle
-    units already assigned);
+    units already assigned), and so are changes to analysis, alpha or plannedSampleSize
+    (they would change the test after its data was seen);
   - completed or archived: any change is refused;
   - otherwise reported unchanged. Omitted fields mean their defaults.
 

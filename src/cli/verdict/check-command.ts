@@ -121,7 +121,7 @@ function verdictOf(c: Comparison): string {
 }
 
 function comparisonLine(d: Decision, c: Comparison): string {
-  return `${c.variant} vs ${c.control}: lift ${lift(c)} (${level(d.alpha)} CI ${percentInterval(c.relative.ci)}), adjusted ${pText(c.pValueAdjusted)}, ${verdictOf(c)}`;
+  return `${c.variant} vs ${c.control}: lift ${lift(c)} (${level(d.alpha)} ${c.intervalType} CI ${percentInterval(c.relative.ci)}), adjusted ${pText(c.pValueAdjusted)}, ${verdictOf(c)}`;
 }
 
 export function toText(d: Decision): string[] {
@@ -147,7 +147,7 @@ export function toMarkdown(d: Decision): string[] {
   return [
     `### Verdict: ${d.experiment} **${marker(d)}**`,
     '',
-    ...markdownTable(['Experiment', 'Decision', 'Metric', 'Variant', 'Lift', `${level(d.alpha)} CI`, 'Adjusted p'], rows),
+    ...markdownTable(['Experiment', 'Decision', 'Metric', 'Variant', 'Lift', `${level(d.alpha)} ${d.analysis} CI`, 'Adjusted p'], rows),
     '',
     ...d.reasons.map((r) => `- ${r}`),
     ...(d.reasons.length ? [''] : []),

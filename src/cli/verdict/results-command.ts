@@ -60,13 +60,13 @@ export function toTable(r: Results): string[] {
   const lines = [`${r.experiment} (${r.status}): ${r.analysis} analysis, alpha ${r.alpha}, ${srm}`];
   for (const m of r.metrics) {
     lines.push('', `${m.key} (${m.type}, ${m.role}, should ${m.direction})`);
-    for (const block of [m.overall, ...m.segments]) lines.push(...blockLines(block, r.alpha));
+    for (const block of [m.overall, ...m.segments]) lines.push(...blockLines(block, r.alpha, r.analysis));
     for (const f of m.forWhom) lines.push(`  for whom (${f.attribute}): ${f.summary}`);
   }
   return lines;
 }
 
-function blockLines(b: Block, alpha: number): string[] {
+function blockLines(b: Block, alpha: number, analysis: string): string[] {
   const title = b.attribute === undefined ? 'overall' : `${b.attribute}=${b.value ?? '(not sent)'}`;
   const variants = table(
     ['variant', 'units', 'value'],
@@ -74,7 +74,7 @@ function blockLines(b: Block, alpha: number): string[] {
     '    ',
   );
   const comparisons = table(
-    ['comparison', 'lift', `${level(alpha)} CI`, 'adjusted p', 'significant'],
+    ['comparison', 'lift', `${level(alpha)} ${analysis} CI`, 'adjusted p', 'significant'],
     b.comparisons.map((c) => [
       `${c.variant} vs ${c.control}`,
       percent(c.relative.estimate),

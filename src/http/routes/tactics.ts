@@ -12,7 +12,8 @@ export function tacticHandlers(rt: Runtime): Handlers {
     },
     async getTacticScorecard(req, res) {
       const format = negotiate(req);
-      const card = await rt.results.scorecard(locals(res).params.tactic);
+      const q = locals(res).query as { include?: 'completed' | 'running'; minDays?: number };
+      const card = await rt.results.scorecard(locals(res).params.tactic, { include: q.include, minDays: q.minDays });
       if (format === 'csv') sendCsv(res, `${card.tactic}-scorecard.csv`, scorecardCsv(card));
       else res.json(card);
     },
