@@ -113,7 +113,8 @@ function segmentRates(list: readonly ScoredExperiment[], metric: string): Segmen
 
 /** An experiment's log ratio of the reported arm to the control, when it can be trusted and computed. */
 function effectOf(s: ScoredExperiment, metric: string): EffectSize | null {
-  if (s.results.srm.mismatch) return null;
+  // Invalid (a sample ratio mismatch, or a suspicious lift not acknowledged): not pooled.
+  if (s.results.srm.mismatch || s.decision.decision === 'invalid') return null;
   const c = reportedComparison(s, metric);
   if (!c || !c.enoughData) return null;
   const arms = metricOf(s, metric).overall.variants;
