@@ -39,6 +39,8 @@ export interface Config {
   exposureFlushMs: number;
   /** How long computed counts are reused per experiment version. */
   resultsCacheSeconds: number;
+  /** VERDICT_DEMO_CLOCK: a settable clock (PUT /v1/demo/clock) for demos and simulations; never in production. */
+  demoClock: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +59,13 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
   return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${env[name]}"`);
 }
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -137,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     holdoutSalt: holdoutSalt(env),
     exposureFlushMs: int(env, 'EXPOSURE_FLUSH_MS', 1000, 10, 60_000),
     resultsCacheSeconds: int(env, 'RESULTS_CACHE_SECONDS', 5, 0, 3600),
+    demoClock: flag(env, 'VERDICT_DEMO_CLOCK'),
   };
 }

@@ -8,6 +8,7 @@ import { insertConversions, lockAggregates, type ConversionRow } from '../store/
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasure-store';
 import { recordedExposures, writeExposures, type ExposureRow } from '../store/exposure-store';
+import { systemClock, type Clock } from '../clock';
 import type { ExposureRecorder, QueuedExposure } from '../serving/exposure-recorder';
 
 /**
@@ -50,7 +51,14 @@ function eventTime(e: { timestamp?: string }, now: Date): { at: Date } | { reaso
   return { at };
 }
 
-export function createIngestor(db: Db, registry: Registry, recorder: ExposureRecorder, contract: Pick<Spec, 'schema'>, holdout: HoldoutConfig): Ingestor {
+export function createIngestor(
+  db: Db,
+  registry: Registry,
+  recorder: ExposureRecorder,
+  contract: Pick<Spec, 'schema'>,
+  holdout: HoldoutConfig,
+  clock: Clock = systemClock,
+): Ingestor {
   const validate = { conversion: contract.schema('ConversionEvent'), exposure: contract.schema('ExposureEvent') };
   // Exposure events are judged as /v1/assign would judge them while the experiment runs.
   const asRunning = new WeakMap<LiveExperiment, CompiledExperiment>();
@@ -67,7 +75,7 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
   }
 
   return {
-    async ingest(events, now = new Date()) {
+    async ingest(events, now = clock.now()) {
       if (events.length > MAX_EVENTS) {
         throw new VerdictError('too_large', `a batch holds at most ${MAX_EVENTS} events; this one has ${events.length}: split it`);
       }

@@ -1,6 +1,7 @@
 import { assign, type Assignment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
 import type { ExposureRecorder } from './exposure-recorder';
+import { systemClock, type Clock } from '../clock';
 import type { LiveExperiment, Registry } from './registry';
 
 /**
@@ -44,7 +45,7 @@ function segmentValues(experiment: LiveExperiment, attributes: AssignRequest['at
   return values;
 }
 
-export function createAssigner(registry: Registry, recorder: ExposureRecorder, holdout: HoldoutConfig): Assigner {
+export function createAssigner(registry: Registry, recorder: ExposureRecorder, holdout: HoldoutConfig, clock: Clock = systemClock): Assigner {
   return {
     async assign(request) {
       const { unitId, attributes } = request;
@@ -60,7 +61,7 @@ export function createAssigner(registry: Registry, recorder: ExposureRecorder, h
       const knownOf = new Map(live.map((e, i) => [e, known[i]]));
 
       const unit = { unitId, attributes, consent };
-      const now = new Date();
+      const now = clock.now();
       const assignments = targets.map((target) => {
         if (typeof target === 'string') {
           const archived = registry.archived(target);

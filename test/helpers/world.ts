@@ -95,6 +95,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     holdoutSalt: 'verdict-holdout',
     exposureFlushMs: 50,
     resultsCacheSeconds: 0,
+    demoClock: false,
     ...overrides,
   };
 }
