@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { bakery, DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_VISITORS, STORY } from '../
 import { readReport } from '../demo/report';
 import { runScenario, type Progress } from '../demo/runner';
 import { summaryLines } from '../demo/summary';
+import { loadMigrations, migrate } from '../store/migrate';
+import { openPglite } from '../store/pglite';
 
 /**
  * `npm run demo`: "The Daily Crumb" bakery's personalization programme, simulated through the
@@ -70,10 +73,33 @@ interface Embedded {
   stop(): Promise<void>;
 }
 
+/**
+ * A fresh embedded database runs initdb and the migrations, which takes seconds. The demo
+ * starts from a copy of a migrated, empty data directory instead, built on the first run and
+ * kept in the OS temp directory per set of migrations (as the tests do).
+ */
+async function migratedTemplate(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const m of loadMigrations()) hash.update(`${m.version}:${m.checksum}\n`);
+  const dir = path.join(os.tmpdir(), `verdict-demo-template-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(dir)) return dir;
+  const building = mkdtempSync(`${dir}.building-`);
+  const db = await openPglite({ dataDir: building });
+  await migrate(db);
+  await db.close();
+  try {
+    renameSync(building, dir);
+  } catch {
+    rmSync(building, { recursive: true, force: true }); // another run finished first
+  }
+  return dir;
+}
+
 /** Verdict as `npm start` runs it, in a fresh data directory, with the demo clock on. */
 async function startEmbedded(port: number | undefined): Promise<Embedded> {
   const chosen = port ?? ((await portFree(8080)) ? 8080 : await anyPort());
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'verdict-demo-'));
+  cpSync(await migratedTemplate(), dataDir, { recursive: true });
   const adminKey = `demo-admin-${randomBytes(12).toString('hex')}`;
   const main = path.resolve(__dirname, '..', 'main.js');
   const child = spawn(process.execPath, [main], {
@@ -83,6 +109,10 @@ async function startEmbedded(port: number | undefined): Promise<Embedded> {
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Never leave the server behind: whatever ends this process ends it too.
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
   const url = `http://127.0.0.1:${chosen}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -152,14 +182,15 @@ async function main() {
   const embedded = values.url ? null : await startEmbedded(port);
   const url = values.url ?? embedded!.url;
   const adminKey = values.key ?? embedded!.adminKey;
-  out.write(embedded ? `Verdict on the embedded default at ${url} (fresh data in ${embedded.dataDir}, demo clock on)\n` : `Verdict at ${url}\n`);
+  out.write(embedded ? `Verdict on the embedded default at ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s (fresh data in ${embedded.dataDir}, demo clock on)\n` : `Verdict at ${url}\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await embedded?.stop();
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop().then(() => process.exit(130)));
+  process.stdout.on('error', () => void stop().then(() => process.exit(1)));
   try {
     const tty = process.stderr.isTTY;
     const run = await runScenario({ url, adminKey }, scenario, {
