@@ -53,7 +53,9 @@ export function api(baseUrl: string, maxSockets = 32): Api {
                 parsed = text;
               }
               if (status >= 200 && status < 300) return resolve(parsed as T);
-              const detail = (parsed as { detail?: string; title?: string } | undefined)?.detail ?? (parsed as { title?: string } | undefined)?.title ?? text;
+              const problem = parsed as { detail?: string; title?: string; errors?: { field: string; message: string }[] } | undefined;
+              const fields = problem?.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
+              const detail = (problem?.detail ?? problem?.title ?? text) + (fields ? ` (${fields})` : '');
               reject(new ApiError(status, `${method} ${path}: ${status} ${detail}`));
             });
             res.on('error', reject);

@@ -127,9 +127,13 @@ export async function runScenario(target: Target, s: Scenario, options: RunOptio
       await inParallel(indices, concurrency, async (i) => {
         const v = visitor(s, i);
         const shown: Record<string, string> = {};
-        const answer = await client.request<AssignAnswer>('POST', '/v1/assign', assignKey, { unitId: v.unitId, attributes: v.attributes, experiments: onVisit });
-        assigns++;
-        for (const a of answer.assignments) if (a.variant) shown[a.experiment] = a.variant;
+        // One request names at most 100 experiments.
+        for (let from = 0; from < onVisit.length; from += 100) {
+          const experiments = onVisit.slice(from, from + 100);
+          const answer = await client.request<AssignAnswer>('POST', '/v1/assign', assignKey, { unitId: v.unitId, attributes: v.attributes, experiments });
+          assigns++;
+          for (const a of answer.assignments) if (a.variant) shown[a.experiment] = a.variant;
+        }
         for (const x of mailed) {
           if (!x.exposure!.eligible(v.attributes)) continue;
           const key = x.definition.key;
