@@ -87,7 +87,7 @@ export interface BakeryOptions {
 }
 
 export const DEFAULT_SEED = 20261206;
-export const DEFAULT_VISITORS = 60_000;
+export const DEFAULT_VISITORS = 40_000;
 export const DEFAULT_DAYS = 28;
 
 export function bakery(options: BakeryOptions = {}): Scenario {
