@@ -30,6 +30,9 @@ async function run(analysis: 'fixed' | 'sequential', k: number, visitors: number
     REDIS_URL: '',
   });
   const url = `http://127.0.0.1:${port}`;
+  const orphan = () => child.kill('SIGTERM');
+  process.once('exit', orphan);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   try {
     await waitFor(`${url}/readyz`, 120_000);
     const scenario = coverageScenario({ experiments: k, visitors, seed: 4242, analysis, prefix: `cov-${analysis}` });
@@ -52,6 +55,7 @@ async function run(analysis: 'fixed' | 'sequential', k: number, visitors: number
         `(95 % promised, binomial 99 % margin ${pct(0.95 - margin)} to ${pct(Math.min(1, 0.95 + margin))}); ${result.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   } finally {
+    process.off('exit', orphan);
     await stopProcess(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
