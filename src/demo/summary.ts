@@ -57,13 +57,16 @@ function factorNote(results: Results, metricKey: string): string {
   return effects.map((f) => `${f.factors.join(' x ')}=${f.levels.join('.')} ${f.estimate! >= 0 ? '+' : ''}${(f.estimate! * 100).toFixed(1)} pts`).join(', ');
 }
 
-/** Segment values where the tactic wins more often than overall (the tactic's "for whom"). */
+/**
+ * The tactic's "for whom": the segment values where its experiments win (a segment's outcome
+ * follows the decision rules on that segment's comparisons, so a segment win is a significant
+ * one there), best win rate first.
+ */
 export function tacticForWhom(scorecard: Scorecard, metric: string): string {
   const m = scorecard.metrics.find((x) => x.metric === metric);
   if (!m) return '';
-  const overall = m.winRate.rate ?? 0;
-  const standouts = m.segments.filter((s) => s.rate !== null && s.wins > 0 && s.rate > overall);
-  return standouts
+  return m.segments
+    .filter((s) => s.rate !== null && s.wins > 0)
     .sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0) || b.wins - a.wins)
     .slice(0, 3)
     .map((s) => `${s.value} ${s.wins}/${s.wins + s.losses + s.inconclusive}`)
