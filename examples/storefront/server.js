@@ -7,13 +7,14 @@ const { randomUUID } = require('node:crypto');
 const VERDICT = process.env.VERDICT_URL ?? 'http://localhost:8080';
 const KEY = process.env.VERDICT_ASSIGN_KEY; // an `assign` key: it can only assign and send events
 const EXPERIMENT = 'home-picks';
+const TIMEOUT_MS = Number(process.env.VERDICT_TIMEOUT_MS ?? 300); // never let Verdict slow the page down
 
 async function verdict(path, body) {
   const res = await fetch(VERDICT + path, {
     method: 'POST',
     headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(300), // never let Verdict slow the page down
+    signal: AbortSignal.timeout(TIMEOUT_MS),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return res.json();
