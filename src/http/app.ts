@@ -10,6 +10,7 @@ import type { HttpMetrics } from './metrics';
 import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
+import { configHandlers } from './routes/config';
 import { eventHandlers } from './routes/events';
 import { experimentHandlers } from './routes/experiments';
 import { keyHandlers } from './routes/keys';
@@ -48,7 +49,7 @@ function unstorableInput(operationId: string, params: Record<string, string>, bo
 
 /** Every operation served through express, by operationId (POST /v1/assign has its own lean route). */
 function handlersOf(rt: Runtime): Handlers {
-  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt) };
+  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt), ...configHandlers(rt) };
 }
 
 export function createApp(rt: Runtime, metrics: HttpMetrics) {
