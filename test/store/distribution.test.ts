@@ -33,6 +33,7 @@ const PER_EXPERIMENT: Record<string, string> = {
   'aggregate-store.ts:rebuildExperiment': 'reaggregate: delete and rebuild one experiment',
   'aggregate-store.ts:syncStreams': 'a metric removed from an experiment drops its aggregates',
   'exposure-store.ts:recentExposures': "warming a restarted instance's exposure cache",
+  'exposure-store.ts:RECELLED': "a segment added to or removed from a running experiment: its exposures' segment breakdown rebuilt",
 };
 
 /**
