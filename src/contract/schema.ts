@@ -443,6 +443,11 @@ export interface paths {
          *       `minLift` when given, no guardrail is significantly harmed, and the experiment has
          *       run at least `minDays`;
          *     - `continue`: none of these yet; the reasons say roughly how many more units it needs.
+         *     Every results warning is repeated in `reasons` and `warnings`. A suspiciously large lift
+         *     holds a `ship` back as `invalid` until acknowledged (`?acknowledge=suspicious_lift`).
+         *     With 3+ arms each pair is decided on its own (`pairs`): an arm below the minimum data
+         *     does not make the whole decision `invalid`. Multivariate experiments are decided on the
+         *     factor effects (`effects`, Holm-adjusted), naming the levels to ship (`levels`).
          */
         get: operations["getExperimentDecision"];
         put?: never;
@@ -1181,18 +1186,56 @@ export interface components {
             intervalType: components["schemas"]["IntervalType"];
             statistic?: number | null;
             pValue: number | null;
+            /** @description Holm across every main effect and interaction of this metric (an effect without a p-value counts as p = 1). Null when the effect has no p-value. */
+            pValueAdjusted: number | null;
+            /** @description pValueAdjusted < alpha. */
+            significant: boolean;
+            /** @description When significant: whether the level (or the combination, for an interaction) moved the metric in its good direction. */
+            better: boolean | null;
+            /** @description Main effects: the estimate relative to the mean of the cells at the baseline level (about how much the level changes the metric, in the same terms as a lift). Null for interactions or without a baseline. */
+            relative?: number | null;
             /** @description Set when a figure is null: why (a cell without an estimate, a cell below the minimum data, zero standard error). */
             reason?: string;
         };
+        /**
+         * @description Fixed-horizon sample size advice in the metric's good direction: the units each arm needs
+         *     to detect the minimum detectable effect (`lift`: +MDE for a metric that should increase,
+         *     −MDE for one that should decrease), and, once there is an observed lift, the units a true
+         *     effect of that size needs and whether the arms already have them (`observed`).
+         */
         Power: {
-            /** @description Relative minimum detectable effect. */
+            /** @description Relative minimum detectable effect, as a magnitude. */
             mde: number;
+            /**
+             * @description The direction the metric should move; `lift` is signed by it.
+             * @enum {string}
+             */
+            direction: "increase" | "decrease";
+            /** @description The MDE as a signed relative change in the good direction (e.g. -0.05 for a metric that should decrease). */
+            lift: number;
             power: number;
-            /** @description Units each arm needs to detect the MDE at alpha with this power, given the control's rate or variance. */
+            /** @description Units each arm needs to detect `lift` at alpha with this power, given the control's rate or variance. */
             unitsPerArm: number | null;
             /** @description Units in the smallest arm now. */
             currentUnitsPerArm: number;
             moreUnitsPerArm: number | null;
+            /** @description The largest observed lift in the good direction among the treatment arms (else the first arm's), and what detecting an effect of that size takes. Null before any arm has a lift. */
+            observed: {
+                variant: string;
+                /** @description Observed relative lift (treatment/control - 1). */
+                lift: number;
+                /**
+                 * @description Whether it moves the metric its good way.
+                 * @enum {string}
+                 */
+                direction: "good" | "bad" | "none";
+                /** @description Units per arm a true effect of this size needs at alpha with this power. */
+                unitsPerArm: number | null;
+                moreUnitsPerArm: number | null;
+                /** @description Whether the arms already have those units. A statement about the sample size, not evidence that the effect is real (that is the test's job). */
+                detectable: boolean | null;
+                reason?: string;
+            } | null;
             reason?: string;
         };
         MetricResults: {
@@ -1285,6 +1328,30 @@ export interface components {
             checkedAt: string;
             /** @description Where to roll out when the lift differs by a segment attribute; null when no attribute's heterogeneity is significant (or the decision is invalid). */
             segments: components["schemas"]["SegmentDecision"] | null;
+            /** @description Every results warning of the decided metric and its guardrails (overall): not enough data, sample ratio mismatch, suspicious lift; each names its metric and arm. Each also appears in `reasons`. */
+            warnings: string[];
+            /** @description What the caller acknowledged (`?acknowledge=`), whether or not it changed the decision. */
+            acknowledged: components["schemas"]["Acknowledgement"][];
+            /** @description The decision for each treatment arm against the control on its own (rollback: worse on the metric or harming a guardrail; ship: significantly better, minLift and minDays met; invalid: below the minimum data rule or an unacknowledged suspicious lift). The experiment's decision combines them: see docs/results.md. */
+            pairs: components["schemas"]["PairDecision"][];
+            /** @description Multivariate experiments: the factor levels the decision is about, every factor named (ship: the combination to roll out; rollback: the combination to stop). Null otherwise. */
+            levels: {
+                [key: string]: string;
+            } | null;
+            /** @description Multivariate experiments: the decided metric's main effects and interactions, with Holm-adjusted p-values across them, which the decision rests on. */
+            effects?: components["schemas"]["FactorEffect"][];
+        };
+        /**
+         * @description `suspicious_lift`: the marketer has checked the tracking behind a lift flagged as suspiciously large, so it may ship.
+         * @enum {string}
+         */
+        Acknowledgement: "suspicious_lift";
+        PairDecision: {
+            variant: string;
+            control: string;
+            /** @enum {string} */
+            decision: "ship" | "continue" | "rollback" | "invalid";
+            reasons: string[];
         };
         TacticSummary: {
             tactic: string;
@@ -2118,6 +2185,8 @@ export interface operations {
                 minLift?: number;
                 /** @description Days the experiment must have run before it can ship (default 7; full weeks avoid day-of-week effects), a decimal number from 0 to 3650 (ten years). */
                 minDays?: number;
+                /** @description Warnings the marketer has checked and accepts. `suspicious_lift`: a lift flagged as suspiciously large (beyond ±50 % while an arm has under 10,000 units) holds a `ship` back as `invalid` until acknowledged here, once the tracking has been checked. Repeat the parameter for several. */
+                acknowledge?: components["schemas"]["Acknowledgement"][];
             };
             header?: never;
             path: {

@@ -35,6 +35,7 @@ interface CheckedSegment {
 function metricResults(e: Experiment, m: Metric, counts: Counts, srm: Srm, segments: readonly CheckedSegment[], only?: string): MetricResults {
   const rule = { alpha: e.alpha, direction: m.direction };
   const overall = resultBlock(e, m, counts.overall, srm.mismatch);
+  const comparisons = adjustArms(overall.comparisons, rule);
   const blocks = segments.map((s) => ({ attribute: s.counts.attribute, value: s.counts.value, ...resultBlock(e, m, s.counts.variants, s.srm.mismatch), srm: s.srm }));
   return {
     key: m.key,
@@ -42,9 +43,9 @@ function metricResults(e: Experiment, m: Metric, counts: Counts, srm: Srm, segme
     type: m.type,
     direction: m.direction,
     role: m.role,
-    overall: { variants: overall.variants, comparisons: adjustArms(overall.comparisons, rule), srm },
+    overall: { variants: overall.variants, comparisons, srm },
     segments: adjustSegments(blocks, rule),
-    power: powerOf(e, m, counts.overall),
+    power: powerOf(e, m, counts.overall, comparisons),
     // Holm runs across every attribute; ?segment= only narrows what is shown.
     forWhom: forWhomOf(e, m, counts, e.segments).filter((f) => !only || f.attribute === only),
     ...factorialEffectsOf(e, m, counts.overall),

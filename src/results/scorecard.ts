@@ -157,7 +157,8 @@ interface Contribution {
  * whose treatment converted nobody stays in the pool instead of being dropped for ln 0.
  */
 function contribution(s: ScoredExperiment, m: MetricResults, block: Block, variant: string | null): Contribution | null {
-  if (s.results.srm.mismatch || block.srm?.mismatch) return null;
+  // Invalid (a sample ratio mismatch, or a suspicious lift not acknowledged): not pooled.
+  if (s.results.srm.mismatch || block.srm?.mismatch || s.decision.decision === 'invalid') return null;
   const c = block.comparisons.find((x) => x.variant === variant);
   if (!c || !c.enoughData || c.relative.ci === null) return null;
   const control = block.variants.find((v) => v.variant === c.control);

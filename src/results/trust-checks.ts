@@ -44,6 +44,16 @@ export function suspiciousLiftWarning(lift: number): string {
   return `a lift of ${(lift * 100).toFixed(0)} % is suspiciously large for this little data (under ${LARGE_ARM.toLocaleString('en')} units per arm): check the tracking before trusting it`;
 }
 
+export type WarningKind = 'data' | 'srm' | 'suspicious_lift';
+
+/** Which check a comparison's warning comes from (the texts above). */
+export function warningKind(warning: string): WarningKind | null {
+  if (warning === SRM_WARNING) return 'srm';
+  if (warning.startsWith('not enough data yet')) return 'data';
+  if (/^a lift of -?\d+ % is suspiciously large/.test(warning)) return 'suspicious_lift';
+  return null;
+}
+
 /** The warnings of one comparison, in this order: not enough data, sample ratio mismatch, suspicious lift. */
 export function comparisonWarnings(metric: string, control: VariantCounts, treatment: VariantCounts, mismatch: boolean, lift: number | null): string[] {
   return [

@@ -55,20 +55,20 @@ async function inProcess(run: (args: string[]) => Promise<number>, args: string[
 }
 
 test('check prints where to roll out; --segment-aware exits 0 for the rollout that lists its segments (the real binary)', async () => {
-  const text = await inProcess(check, [key]);
+  const text = await inProcess(check, [key, '--acknowledge', 'suspicious_lift']);
   expect(text.code).toBe(0);
   expect(text.stdout).toMatch(/ {2}segments \(personalized by lifecycle, Q adjusted p < 0\.0001, holm\):\n {4}ship to: {3}returning\n {4}exclude: {3}none\n {4}undecided: new\n/);
-  const md = await inProcess(check, [key, '--format', 'markdown']);
+  const md = await inProcess(check, [key, '--acknowledge', 'suspicious_lift', '--format', 'markdown']);
   expect(md.stdout).toMatch(/\*\*Segments\*\* \(lifecycle\): ship to returning; exclude none/);
 
   const code = await new Promise<number>((resolve) =>
-    execFile(process.execPath, [BIN, 'check', key, '--segment-aware', ...conn], { env: { PATH: process.env.PATH }, timeout: 30_000 }, (err) =>
+    execFile(process.execPath, [BIN, 'check', key, '--acknowledge', 'suspicious_lift', '--segment-aware', ...conn], { env: { PATH: process.env.PATH }, timeout: 30_000 }, (err) =>
       resolve(err ? ((err as { code?: number }).code ?? -1) : 0),
     ),
   );
   expect(code).toBe(0);
   // Before the minimum days the segment rollout is not ready: the decision's own code (continue).
-  expect((await inProcess(check, [key, '--segment-aware', '--min-days', '30'])).code).toBe(1);
+  expect((await inProcess(check, [key, '--acknowledge', 'suspicious_lift', '--segment-aware', '--min-days', '30'])).code).toBe(1);
 });
 
 test('results prints the for-whom sentence per attribute', async () => {

@@ -47,7 +47,10 @@ const experiment = (plan: Record<string, ArmPlan>, options: { days?: number; tac
   runExperiment(world, { segments: ['device'], analysis: 'fixed', ...(options.tactic ? { tactic: options.tactic } : {}) }, { ...options, plan });
 
 const device = (i: number) => ({ device: i % 2 ? 'mobile' : 'desktop' });
-const WIN = { control: { units: 1000, converters: 100, attributes: device }, personalized: { units: 1000, converters: 160, attributes: device } };
+/** +45 %: significant, below the ±50 % that is held back as suspicious. */
+const WIN = { control: { units: 1000, converters: 100, attributes: device }, personalized: { units: 1000, converters: 145, attributes: device } };
+/** +60 % on 1,000 units per arm: flagged as suspiciously large. */
+const SUSPICIOUS = { control: { units: 1000, converters: 100 }, personalized: { units: 1000, converters: 160 } };
 const LOSS = { control: { units: 1000, converters: 160 }, personalized: { units: 1000, converters: 100 } };
 
 describe('verdict check: one exit code per decision', () => {
@@ -58,14 +61,29 @@ describe('verdict check: one exit code per decision', () => {
     keys.early = await experiment(WIN, { days: 2, tactic });
     keys.rollback = await experiment(LOSS, { days: 8, tactic });
     keys.invalid = await experiment({ control: { units: 700, converters: 60 }, personalized: { units: 500, converters: 90 } }, { days: 8, tactic });
+    keys.suspicious = await experiment(SUSPICIOUS, { days: 8 });
+  });
+
+  test('a suspiciously large lift exits 3, held back, with the warning in the text and in the markdown summary; --acknowledge suspicious_lift ships it', async () => {
+    const summary = path.join(dir, 'suspicious.md');
+    const held = await verdict(['check', keys.suspicious], { GITHUB_STEP_SUMMARY: summary });
+    expect(held.code).toBe(3);
+    expect(held.stdout).toMatch(new RegExp(`^${keys.suspicious}: INVALID \\(personalized\\)\\n`));
+    expect(held.stdout).toMatch(/- Held back: on purchase, personalized vs control, a lift of 60 % is suspiciously large .* acknowledge it with \?acknowledge=suspicious_lift \(verdict check --acknowledge suspicious_lift\) to ship\./);
+    expect(readFileSync(summary, 'utf8')).toMatch(/^- Held back: on purchase, personalized vs control, a lift of 60 % is suspiciously large/m);
+    const shipped = await verdict(['check', keys.suspicious, '--acknowledge', 'suspicious_lift', '--format', 'markdown']);
+    expect([shipped.code, shipped.stderr]).toEqual([0, ""]);
+    expect(shipped.stdout).toMatch(/^- Warning: purchase, personalized vs control: a lift of 60 % is suspiciously large/m);
+    expect(shipped.stdout).toMatch(/acknowledged: suspicious_lift/);
+    expect((await verdict(['check', keys.suspicious, '--acknowledge', 'srm'])).stderr).toMatch(/^verdict: check: --acknowledge must be one of suspicious_lift \(got "srm"\)\n$/);
   });
 
   test('ship exits 0 with the decision and its reasons', async () => {
     const r = await verdict(['check', keys.ship]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(new RegExp(`^${keys.ship}: SHIP \\(personalized\\)\\n`));
-    expect(r.stdout).toMatch(/- personalized raised purchase by \+60\.0 % \(95 % fixed interval/);
-    expect(r.stdout).toMatch(/personalized vs control: lift \+60\.0 %/);
+    expect(r.stdout).toMatch(/- personalized raised purchase by \+45\.0 % \(95 % fixed interval/);
+    expect(r.stdout).toMatch(/personalized vs control: lift \+45\.0 %/);
   });
 
   test('continue exits 1: the same win before the minimum days; --min-days 0 lets it ship', async () => {
@@ -109,7 +127,7 @@ describe('verdict check: one exit code per decision', () => {
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(new RegExp(`^### Verdict: ${keys.ship} \\*\\*SHIP\\*\\*`));
     expect(md.stdout).toMatch(/\| Experiment \| Decision \| Metric \| Variant \| Lift \| 95 % fixed CI \| Adjusted p \|/);
-    expect(md.stdout).toMatch(new RegExp(`\\| ${keys.ship} \\| \\*\\*SHIP\\*\\* \\| purchase \\| personalized \\| \\+60\\.0 % \\|`));
+    expect(md.stdout).toMatch(new RegExp(`\\| ${keys.ship} \\| \\*\\*SHIP\\*\\* \\| purchase \\| personalized \\| \\+45\\.0 % \\|`));
     const written = readFileSync(summary, 'utf8');
     expect(written.startsWith('# earlier step\n### Verdict: ')).toBe(true);
     expect(written).toContain(md.stdout);
@@ -187,7 +205,7 @@ describe('verdict results', () => {
     expect(r.stdout).toMatch(/purchase \(binary, primary, should increase\)/);
     expect(r.stdout).toMatch(/ {2}device=desktop/);
     expect(r.stdout).toMatch(/ {2}device=mobile/);
-    expect(r.stdout).toMatch(/personalized vs control\s+\+60\.0 %/);
+    expect(r.stdout).toMatch(/personalized vs control\s+\+45\.0 %/);
   });
 
   test('json is the API answer; csv is the server export', async () => {

@@ -222,7 +222,7 @@ describe('the tactic scorecard agrees with the experiments', () => {
   });
 
   test('decision reasons name the interval type', async () => {
-    const d = await decision(keys.short, '?minDays=2');
+    const d = await decision(keys.short, '?minDays=2&acknowledge=suspicious_lift');
     expect(d.decision).toBe('ship');
     expect(d.reasons[0]).toMatch(/95 % sequential interval/);
   });

@@ -20,15 +20,15 @@ describe('scorecard', () => {
   const tactic = uniqueKey('reco');
   const keys: Record<string, string> = {};
   // Per experiment (control converters, treatment converters) of 1000 units each, for the pooled check.
-  const arms: Record<string, [number, number]> = { win: [100, 165], loss: [160, 100], flat: [120, 124], running: [100, 104] };
+  const arms: Record<string, [number, number]> = { win: [100, 145], loss: [160, 100], flat: [120, 124], running: [100, 104] };
 
   beforeAll(async () => {
-    // A win that works for returning customers only: 50/500 vs 115/500 returning, 50/500 vs 50/500 new.
+    // A win (+45 %, below the ±50 % held back as suspicious) that works for returning customers only: 50/500 vs 95/522 returning, 50/500 vs 50/478 new.
     keys.win = await experimentWith(
       tactic,
       {
         control: { units: 1000, converters: 100, attributes: lifecycle },
-        personalized: { units: 1000, converters: 165, attributes: (i) => ({ lifecycle: i < 115 ? 'returning' : i < 165 ? 'new' : i % 2 === 0 ? 'returning' : 'new' }) },
+        personalized: { units: 1000, converters: 145, attributes: (i) => ({ lifecycle: i < 95 ? 'returning' : i < 145 ? 'new' : i % 2 === 0 ? 'returning' : 'new' }) },
       },
       { segments: ['lifecycle'], days: 10, complete: true },
     );

@@ -1,7 +1,7 @@
 import type { ExperimentCreate } from '../../src/model/experiment';
 import { computeResults, type Results } from '../../src/results/compute';
 import { effectLabels } from '../../src/results/factorial-effects';
-import { factorialEffects, normalTwoSidedP, sequentialPValue } from '../../src/stats';
+import { factorialEffects, holm, normalTwoSidedP, sequentialPValue } from '../../src/stats';
 import scipy from '../stats/vectors/scipy.json';
 import agree from '../vectors/numbers-agree.json';
 import { arm, binary, counts, experiment, sums, twoArms } from './literal';
@@ -325,7 +325,33 @@ describe('power', () => {
   test('binary: units per arm for the MDE from the control rate (scipy.json "power": p = 0.1, MDE 5 % -> 57,760)', () => {
     const v = scipy.power.find((x) => x.kind === 'binary' && x.baseline === 0.1 && x.mde === 0.05)!;
     const p = metric(computeResults(experiment(), counts(twoArms([10_000, 1000], [10_200, 1100])))).power;
-    expect(p).toEqual({ mde: 0.05, power: 0.8, unitsPerArm: v.unitsPerArm, currentUnitsPerArm: 10_000, moreUnitsPerArm: v.unitsPerArm - 10_000 });
+    // The observed lift, 1,100/10,200 against 0.1: +7.84 %. scipy: (norm.isf(0.025) + norm.ppf(0.8))**2 * (0.1*0.9 + p2*(1 - p2)) / (p2 - 0.1)**2
+    // with p2 = 1100/10200 gives 23,759.54, so 23,760 per arm: 13,760 more than the smaller arm's 10,000.
+    expect(p).toEqual({
+      mde: 0.05,
+      direction: 'increase',
+      lift: 0.05,
+      power: 0.8,
+      unitsPerArm: v.unitsPerArm,
+      currentUnitsPerArm: 10_000,
+      moreUnitsPerArm: v.unitsPerArm - 10_000,
+      observed: { variant: 'personalized', lift: expect.closeTo(1100 / 10_200 / 0.1 - 1, 14), direction: 'good', unitsPerArm: 23_760, moreUnitsPerArm: 13_760, detectable: false },
+    });
+  });
+
+  test('a metric that should fall is advised about a fall: the MDE signed by the direction, the observed lift judged by it', () => {
+    // 0.1 → 0.095 needs 55,249 per arm. scipy: (norm.isf(0.025) + norm.ppf(0.8))**2 * (0.1*0.9 + 0.095*0.905) / 0.005**2 = 55,248.26.
+    const e = experiment({ metrics: [{ key: 'purchase', type: 'binary', role: 'primary', direction: 'decrease' }] });
+    const fall = metric(computeResults(e, counts(twoArms([10_000, 1000], [10_000, 900])))).power;
+    expect(fall).toMatchObject({ direction: 'decrease', lift: -0.05, unitsPerArm: 55_249, moreUnitsPerArm: 45_249, observed: { lift: expect.closeTo(-0.1, 14), direction: 'good' } });
+    // The same counts read with the opposite direction: the fall is the bad way.
+    expect(metric(computeResults(experiment(), counts(twoArms([10_000, 1000], [10_000, 900])))).power.observed).toMatchObject({ direction: 'bad' });
+  });
+
+  test('an observed effect already detectable at the current size says so (+60 % on 1,000 units per arm needs 490)', () => {
+    // scipy: (norm.isf(0.025) + norm.ppf(0.8))**2 * (0.1*0.9 + 0.16*0.84) / 0.06**2 = 489.25.
+    const p = metric(computeResults(experiment(), counts(twoArms([1000, 100], [1000, 160])))).power;
+    expect(p.observed).toEqual({ variant: 'personalized', lift: expect.closeTo(0.6, 14), direction: 'good', unitsPerArm: 490, moreUnitsPerArm: 0, detectable: true });
   });
 
   test('mean: from the control mean and per-unit variance (scipy.json "power": mean 10, variance 100 -> 6,280)', () => {
@@ -370,6 +396,18 @@ describe('factorial effects', () => {
     expect(m.interactions![0]).toMatchObject({ factors: ['headline', 'image'], levels: ['personal', 'product'] });
     expect(m.interactions![0].estimate).toBeCloseTo(0, 14);
     expect(m.interactions![0].se).toBeCloseTo(2 * se, 14); // all four cells with weight ±1 instead of ±½
+    // Holm across the family of the metric's 3 effects (2 main effects, 1 interaction); significant and better on the adjusted p.
+    const all = [...m.factors!, ...m.interactions!];
+    expect(all.map((x) => x.pValueAdjusted)).toEqual(holm(all.map((x) => x.pValue!)));
+    expect(all.map((x) => [x.significant, x.better])).toEqual([
+      [true, true],
+      [true, true],
+      [false, null],
+    ]);
+    // Relative to the baseline level's cells: 0.1 / mean(0.10, 0.15) and 0.05 / mean(0.10, 0.20); none for an interaction.
+    expect(m.factors![0].relative).toBeCloseTo(0.1 / 0.125, 14);
+    expect(m.factors![1].relative).toBeCloseTo(0.05 / 0.15, 14);
+    expect(m.interactions![0].relative).toBeNull();
   });
 
   test('a cell below the minimum data: the estimate stays, no interval or p-value', () => {
@@ -383,10 +421,11 @@ describe('factorial effects', () => {
     const r = computeResults(experiment(FACTORS), counts(cells({ 'generic.stock': [300, 30], 'generic.product': [300, 45], 'personal.stock': [300, 60], 'personal.product': [0, 0] })));
     const m = metric(r);
     const reason = 'every effect is a contrast of all cells, and cell personal.product has no estimate: no units yet';
+    const none = { estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, pValueAdjusted: null, significant: false, better: null, relative: null, reason };
     expect([...m.factors!, ...m.interactions!]).toEqual([
-      { factors: ['headline'], levels: ['personal'], baselines: ['generic'], estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, reason },
-      { factors: ['image'], levels: ['product'], baselines: ['stock'], estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, reason },
-      { factors: ['headline', 'image'], levels: ['personal', 'product'], baselines: ['generic', 'stock'], estimate: null, se: null, ci: null, intervalType: 'fixed', statistic: null, pValue: null, reason },
+      { factors: ['headline'], levels: ['personal'], baselines: ['generic'], ...none },
+      { factors: ['image'], levels: ['product'], baselines: ['stock'], ...none },
+      { factors: ['headline', 'image'], levels: ['personal', 'product'], baselines: ['generic', 'stock'], ...none },
     ]);
   });
 

@@ -27,8 +27,8 @@ const completed: Lifecycle = { status: 'completed', completedAt: NOW.toISOString
 
 /** Five experiments of one tactic, as in the README's walkthrough. */
 const TACTIC = [
-  // Ships: +65 %, all of it from returning customers (115 vs 50 of 500), none from new ones (50 vs 50).
-  scored('win', counts(twoArms([1000, 100], [1000, 165]), segments([[500, 50], [500, 115]], [[500, 50], [500, 50]])), completed),
+  // Ships: +45 %, all of it from returning customers (95 vs 50 of 500), none from new ones (50 vs 50).
+  scored('win', counts(twoArms([1000, 100], [1000, 145]), segments([[500, 50], [500, 95]], [[500, 50], [500, 50]])), completed),
   // Rolls back: −37.5 %.
   scored('loss', counts(twoArms([1000, 160], [1000, 100]))),
   // Completed with no significant difference: inconclusive, overall and in each segment.
@@ -56,7 +56,7 @@ test("an experiment's row: the decision's arm with its lift; no interval without
   const m = scorecard('reco', TACTIC, NOW).metrics[0];
   const win = m.experiments[0];
   expect(win).toMatchObject({ variant: 'personalized', reasons: TACTIC[0].decision.reasons });
-  expect(win.lift).toBeCloseTo(0.65, 14); // 165/100 − 1
+  expect(win.lift).toBeCloseTo(0.45, 14); // 145/100 − 1
   expect(win.ci).toEqual(TACTIC[0].results.metrics[0].overall.comparisons[0].relative.ci);
   const tiny = scorecard('reco', [scored('tiny', counts(twoArms([50, 5], [50, 9])))], NOW).metrics[0].experiments[0];
   expect(tiny).toMatchObject({ variant: 'personalized', ci: null });
@@ -64,7 +64,7 @@ test("an experiment's row: the decision's arm with its lift; no interval without
 
 test('per segment value, across experiments: the same rules on each segment; an experiment invalid overall counts in no segment', () => {
   // new: the win's new customers (50 vs 50) and the flat experiment's are inconclusive.
-  // returning: the win's returning customers win (115 vs 50), the flat experiment's are inconclusive.
+  // returning: the win's returning customers win (95 vs 50), the flat experiment's are inconclusive.
   const segments = scorecard('reco', TACTIC, NOW).metrics[0].segments;
   expect(segments.map(({ pooled, ...rate }) => rate)).toEqual([
     { attribute: 'lifecycle', value: 'new', experiments: 3, wins: 0, losses: 0, inconclusive: 2, rate: 0 },
@@ -103,9 +103,9 @@ const logRatio = (n: number, c: number, t: number) => ({ y: Math.log(t / c), v: 
 describe('pooled lift', () => {
   test('one experiment: its own lift and log-scale interval, no heterogeneity', () => {
     const p = scorecard('reco', [TACTIC[0]], NOW).metrics[0].pooled!;
-    const { y, v } = logRatio(1000, 100, 165);
+    const { y, v } = logRatio(1000, 100, 145);
     expect(p.experiments).toBe(1);
-    expect(p.fixed.lift).toBeCloseTo(0.65, 14);
+    expect(p.fixed.lift).toBeCloseTo(0.45, 14);
     expect(p.fixed.se).toBeCloseTo(Math.sqrt(v), 14);
     expect(p.fixed.ci[0]).toBeCloseTo(Math.expm1(y - z975 * Math.sqrt(v)), 12);
     expect(p.random.logEstimate).toBeCloseTo(y, 14);
@@ -118,7 +118,7 @@ describe('pooled lift', () => {
     const p = scorecard('reco', TACTIC, NOW, { include: 'running' }).metrics[0].pooled!;
     expect(p).toMatchObject({ provisional: true, running: 2, intervalType: 'fixed' });
     // win, loss, flat and running (the invalid one is left out), 1,000 units per arm each.
-    const effects = [logRatio(1000, 100, 165), logRatio(1000, 160, 100), logRatio(1000, 120, 124), logRatio(1000, 100, 104)];
+    const effects = [logRatio(1000, 100, 145), logRatio(1000, 160, 100), logRatio(1000, 120, 124), logRatio(1000, 100, 104)];
     const w = effects.map((e) => 1 / e.v);
     const sw = w.reduce((a, b) => a + b, 0);
     const fixed = effects.reduce((a, e, i) => a + w[i] * e.y, 0) / sw;
@@ -139,6 +139,22 @@ describe('pooled lift', () => {
   test('nothing to pool: null', () => {
     expect(scorecard('reco', [TACTIC[4]], NOW).metrics[0].pooled).toBeNull();
   });
+});
+
+test('an unacknowledged suspicious lift: held back as invalid, listed with its reasons, neither counted nor pooled; acknowledged, it counts', () => {
+  // +60 % on 1,000 units per arm: flagged as suspiciously large (trust-checks.ts).
+  const c = counts(twoArms([1000, 100], [1000, 160]));
+  const held = scorecard('reco', [scored('big', c, completed), TACTIC[1]], NOW).metrics[0];
+  expect(held.experiments[0]).toMatchObject({ key: 'big', decision: 'invalid', counted: false, outcome: null, variant: 'personalized' });
+  expect(held.experiments[0].reasons![1]).toMatch(/^Held back: on purchase, personalized vs control, a lift of 60 % is suspiciously large .* acknowledge it with \?acknowledge=suspicious_lift/);
+  expect(held.winRate).toEqual({ wins: 0, losses: 1, inconclusive: 0, rate: 0 });
+  // The held experiment adds nothing to the pool: the same pool as without it.
+  expect(held.pooled).toEqual(scorecard('reco', [TACTIC[1]], NOW).metrics[0].pooled);
+  const e = experiment({ key: 'big' }, completed);
+  const results = computeResults(e, c);
+  const checked = scorecard('reco', [{ experiment: e, results, decision: decide(e, results, { now: NOW, acknowledge: ['suspicious_lift'] }) }], NOW).metrics[0];
+  expect(checked.experiments[0]).toMatchObject({ decision: 'ship', outcome: 'win', counted: true });
+  expect(checked.pooled!.experiments).toBe(1);
 });
 
 test('one scorecard block per primary metric of the tactic', () => {

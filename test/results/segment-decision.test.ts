@@ -139,11 +139,12 @@ describe('the decision per segment', () => {
   };
 
   test('ship_to lists the values significantly better once shrunk; a value where a guardrail is harmed is excluded, not shipped to', () => {
-    const clean = decide(e, computeResults(e, build(20)), { now: after(10) });
+    // The overall lift (+82 %) is flagged as suspicious; acknowledged, since the hold is not the point here.
+    const clean = decide(e, computeResults(e, build(20)), { now: after(10), acknowledge: ['suspicious_lift'] });
     expect(clean.segments).toMatchObject({ attribute: 'lifecycle', variant: 'personalized', ship_to: ['returning', 'vip'], exclude: [], undecided: ['new'] });
-    const harmed = decide(e, computeResults(e, build(60)), { now: after(10) });
+    const harmed = decide(e, computeResults(e, build(60)), { now: after(10), acknowledge: ['suspicious_lift'] });
     expect(harmed.segments).toMatchObject({ ship_to: ['vip'], exclude: ['returning'] });
-    expect(harmed.reasons.at(-1)).toMatch(/exclude returning/);
+    expect(harmed.reasons).toContainEqual(expect.stringMatching(/exclude returning/));
   });
 
   test('an invalid decision has no segments', () => {

@@ -1,3 +1,4 @@
+import type { DecisionOptions } from '../../results/decision';
 import { resultsCsv } from '../../results/results-csv';
 import type { Runtime } from '../../runtime';
 import { negotiate, sendCsv } from '../csv-negotiation';
@@ -18,8 +19,8 @@ export function resultHandlers(rt: Runtime): Handlers {
       else res.json(results);
     },
     async getExperimentDecision(_req, res) {
-      const q = locals(res).query as { metric?: string; minLift?: number; minDays?: number };
-      res.json(await rt.results.decision(locals(res).params.key, { metric: q.metric, minLift: q.minLift, minDays: q.minDays }));
+      const q = locals(res).query as { metric?: string; minLift?: number; minDays?: number; acknowledge?: DecisionOptions['acknowledge'] };
+      res.json(await rt.results.decision(locals(res).params.key, { metric: q.metric, minLift: q.minLift, minDays: q.minDays, acknowledge: q.acknowledge }));
     },
   };
 }
