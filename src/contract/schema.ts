@@ -106,6 +106,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The front page; redirects to the dashboard. */
+        get: operations["getRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The marketer's dashboard: experiments, results per segment, tactics, and a form to create experiments (docs/dashboard.md).
+         * @description A page served by the service itself, built from `dashboard/` with esbuild at install time
+         *     (no CDN). It signs in with an API key (read to view, admin to change), kept for the
+         *     browser session only, and reads the API like any client. Served with a strict
+         *     Content-Security-Policy (scripts, styles and connections to this origin only).
+         */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Script and style sheet of the dashboard (built by `npm run build`). */
+        get: operations["getDashboardAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assign": {
         parameters: {
             query?: never;
@@ -414,6 +471,34 @@ export interface paths {
          *     aggregates and cached for a few seconds per experiment.
          */
         get: operations["getExperimentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{key}/results/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The cumulative results of one metric per day, for the lift-over-time chart.
+         * @description Scope `read`. One entry per UTC day from the first exposure to the last (at most the last
+         *     366 days): the results of `metric` (default the primary metric) over the units first
+         *     exposed by the end of that day, with every conversion of theirs counted so far; so the
+         *     last day equals the overall block of `/results`. Each day has its arms and its
+         *     comparisons against the control, computed exactly as `/results` computes them (under the
+         *     sequential analysis each day's interval is valid at that look). No segments: see
+         *     `/results` for those.
+         */
+        get: operations["getExperimentDailyResults"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1278,6 +1363,28 @@ export interface components {
             } | null;
             metrics: components["schemas"]["MetricResults"][];
         };
+        DailyResults: {
+            experiment: string;
+            /** @description The metric these results are of. */
+            metric: string;
+            /** Format: date-time */
+            computedAt: string;
+            /** @enum {string} */
+            analysis: "sequential" | "fixed";
+            alpha: number;
+            /** @description Oldest first; days without a new exposure are included (their results equal the day before's). */
+            days: {
+                /**
+                 * Format: date
+                 * @description The UTC day; the units first exposed by its end are counted.
+                 */
+                date: string;
+                /** @description Units in the experiment's arms by the end of the day (holdout excluded). */
+                units: number;
+                variants: components["schemas"]["ArmResult"][];
+                comparisons: components["schemas"]["ComparisonResult"][];
+            }[];
+        };
         /** @description The comparison a decision rests on, for one metric and one treatment arm. */
         DecisionComparison: {
             metric: string;
@@ -1754,6 +1861,69 @@ export interface operations {
             400: components["responses"]["BadRequest"];
         };
     };
+    getRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to `/dashboard`. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getDashboardAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset: "app.js" | "app.css";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                    "text/javascript": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
     assign: {
         parameters: {
             query?: never;
@@ -2174,6 +2344,34 @@ export interface operations {
             404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getExperimentDailyResults: {
+        parameters: {
+            query?: {
+                metric?: components["schemas"]["Slug"];
+            };
+            header?: never;
+            path: {
+                key: components["parameters"]["ExperimentKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results per day. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     getExperimentDecision: {

@@ -11,6 +11,7 @@ import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
 import { limitRate } from './middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
+import { dashboardHandlers } from './routes/dashboard';
 import { eventHandlers } from './routes/events';
 import { experimentHandlers } from './routes/experiments';
 import { keyHandlers } from './routes/keys';
@@ -49,7 +50,7 @@ function unstorableInput(operationId: string, params: Record<string, string>, bo
 
 /** Every operation served through express, by operationId (POST /v1/assign has its own lean route). */
 function handlersOf(rt: Runtime): Handlers {
-  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt) };
+  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt), ...dashboardHandlers() };
 }
 
 export function createApp(rt: Runtime, metrics: HttpMetrics) {

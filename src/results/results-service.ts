@@ -7,6 +7,7 @@ import { primaryOnly, type ReadRouter } from '../store/replica';
 import { findExperiment, listExperiments, startedInTactic, tacticSummaries } from '../store/experiment-store';
 import { computeResults, type ResultOptions, type Results } from './compute';
 import { buildCounts, metricPlan, type Counts } from './counts';
+import { dailyResults, type DailyResults } from './daily';
 import { decide, type Decision, type DecisionOptions } from './decision';
 import { scorecard, type Scorecard, type ScorecardOptions } from './scorecard';
 
@@ -18,6 +19,8 @@ import { scorecard, type Scorecard, type ScorecardOptions } from './scorecard';
 export interface ResultsService {
   counts(key: string): Promise<Counts>;
   results(key: string, options?: ResultOptions): Promise<Results>;
+  /** The cumulative results of one metric (default the primary) per day of first exposure. */
+  daily(key: string, options?: { metric?: string }): Promise<DailyResults>;
   decision(key: string, options?: DecisionOptions): Promise<Decision>;
   tactics(): Promise<{ tactic: string; experiments: number; byStatus: Record<string, number> }[]>;
   scorecard(tactic: string, options?: ScorecardOptions): Promise<Scorecard>;
@@ -34,6 +37,19 @@ export async function readCounts(db: Db, e: Experiment & { id: number }, now = n
     ...ratios.filter((r) => r.numerator.stream !== r.denominator.stream).map((r) => crossSums(db, e.id, ids, r)),
   ]);
   return buildCounts(e, { cells, units, streams, cross: cross.flat() }, now);
+}
+
+/** The count rows grouped also by day of first exposure (results/daily.ts). */
+async function readDailyRows(db: Db, e: Experiment & { id: number }) {
+  const { counting, ratios } = metricPlan(e);
+  const ids = await streamIds(db, e.id);
+  const [cells, units, streams, ...cross] = await Promise.all([
+    experimentCells(db, e.id),
+    unitCounts(db, e.id, true),
+    streamCounts(db, e.id, ids, counting, ratios, true),
+    ...ratios.filter((r) => r.numerator.stream !== r.denominator.stream).map((r) => crossSums(db, e.id, ids, r, true)),
+  ]);
+  return { cells, units, streams, cross: cross.flat() };
 }
 
 /** `reads`: where the counts are read (a caught-up read replica, else the primary: store/replica.ts). */
@@ -83,6 +99,13 @@ export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRo
         scored.push({ experiment: e, results, decision: decide(e, results, { now, minDays: options.minDays }) });
       }
       return scorecard(tactic, scored, now, options);
+    },
+    async daily(key, options = {}) {
+      const e = await experiment(key);
+      checkMetric(e, options.metric);
+      const metric = options.metric ?? e.metrics.find((m) => m.role === 'primary')?.key ?? e.metrics[0].key;
+      const rows = await reads.run((source) => readDailyRows(source, e));
+      return dailyResults(e, metric, rows, new Date());
     },
     async results(key, options = {}) {
       const e = await experiment(key);

@@ -33,6 +33,8 @@ export interface CellRow {
 export interface UnitsRow {
   cell: number;
   units: number;
+  /** With `byDay`: the UTC day (days since 1970-01-01) of the units' first exposure. */
+  day?: number;
 }
 
 /** Per cell and stream: converters, raw event count, and per metric Σv and Σv² (and ratio cross sums). */
@@ -43,13 +45,23 @@ export interface StreamRow {
   count: number;
   values: Record<string, { sum: number; sumSquares: number }>;
   cross: Record<string, number>;
+  day?: number;
 }
 
 export interface CrossRow {
   cell: number;
   metric: string;
   crossSum: number;
+  day?: number;
 }
+
+/**
+ * `byDay`: every read can also be grouped by the UTC day of each unit's first exposure (a join
+ * on exposures' primary key). Rows of days up to d, summed, are the counts of the units first
+ * exposed by the end of day d: the cumulative results over time (results/daily.ts).
+ */
+const DAY = `floor(extract(epoch FROM x.first_exposed_at) / 86400)::int`;
+const byDayJoin = (alias: string) => `JOIN exposures x ON x.experiment_id = ${alias}.experiment_id AND x.unit_id = ${alias}.unit_id`;
 
 /**
  * Reading the sums, in range whatever is stored.
@@ -101,8 +113,9 @@ export async function streamIds(q: Queryable, experimentId: number): Promise<Map
   return new Map(rows.map((r) => [r.stream, r.id]));
 }
 
-export async function unitCounts(q: Queryable, experimentId: number): Promise<UnitsRow[]> {
-  const { rows } = await q.query<UnitsRow>('SELECT cell, count(*)::int AS units FROM exposures WHERE experiment_id = $1 GROUP BY cell', [experimentId]);
+export async function unitCounts(q: Queryable, experimentId: number, byDay = false): Promise<UnitsRow[]> {
+  const day = byDay ? `, ${DAY} AS day` : '';
+  const { rows } = await q.query<UnitsRow>(`SELECT x.cell, count(*)::int AS units${day} FROM exposures x WHERE x.experiment_id = $1 GROUP BY x.cell${day ? ', day' : ''}`, [experimentId]);
   return rows;
 }
 
@@ -118,6 +131,7 @@ export async function streamCounts(
   ids: Map<string, number>,
   metrics: readonly CountingMetric[],
   ratios: readonly RatioParts[],
+  byDay = false,
 ): Promise<StreamRow[]> {
   if (metrics.length === 0) return [];
   const keyOf = new Map([...ids].map(([key, id]) => [id, key]));
@@ -141,9 +155,9 @@ export async function streamCounts(
     return q.query<Record<string, unknown>>(
       `SELECT u.cell, u.stream, count(*)::int AS converters,
               sum(u.count::float8) AS count, sum(u.count::float8 * u.count::float8) AS count_sq, sum(${sum}) AS sum, sum(${sum} * ${sum}) AS sum_sq
-              ${columns.map((c) => ', ' + c).join('')}
-         FROM unit_metrics u WHERE u.experiment_id = $1
-        GROUP BY u.cell, u.stream`,
+              ${columns.map((c) => ', ' + c).join('')}${byDay ? `, ${DAY} AS day` : ''}
+         FROM unit_metrics u ${byDay ? byDayJoin('u') : ''} WHERE u.experiment_id = $1
+        GROUP BY u.cell, u.stream${byDay ? ', day' : ''}`,
       params,
     );
   };
@@ -159,6 +173,7 @@ export async function streamCounts(
           : { sum: Number(r.sum), sumSquares: Number(r.sum_sq) };
     return {
       cell: r.cell as number,
+      ...(byDay ? { day: r.day as number } : {}),
       stream: r.stream,
       converters,
       count: Number(r.count),
@@ -176,18 +191,19 @@ export async function streamCounts(
 }
 
 /** Cross sums of a ratio metric whose numerator and denominator read different streams. */
-export async function crossSums(q: Queryable, experimentId: number, ids: Map<string, number>, ratio: RatioParts): Promise<CrossRow[]> {
+export async function crossSums(q: Queryable, experimentId: number, ids: Map<string, number>, ratio: RatioParts, byDay = false): Promise<CrossRow[]> {
   const { rows } = await inRange((guarded) => {
     const params: unknown[] = [experimentId, ids.get(ratio.numerator.stream) ?? -1, ids.get(ratio.denominator.stream) ?? -1];
     const capParam = (c: number | null) => (c === null ? '' : (params.push(c), `$${params.length}::float8`));
     const num = value(ratio.numerator, capParam(ratio.numerator.cap), guarded);
     const den = value(ratio.denominator, capParam(ratio.denominator.cap), guarded).replace(/\bu\./g, 'b.');
     return q.query<Omit<CrossRow, 'metric'>>(
-      `SELECT u.cell, sum((${num}) * (${den})) AS "crossSum"
+      `SELECT u.cell, sum((${num}) * (${den})) AS "crossSum"${byDay ? `, ${DAY} AS day` : ''}
          FROM unit_metrics u
          JOIN unit_metrics b ON b.experiment_id = u.experiment_id AND b.unit_id = u.unit_id AND b.stream = $3
+         ${byDay ? byDayJoin('u') : ''}
         WHERE u.experiment_id = $1 AND u.stream = $2
-        GROUP BY u.cell`,
+        GROUP BY u.cell${byDay ? ', day' : ''}`,
       params,
     );
   });
