@@ -39,6 +39,7 @@ const DASHBOARD_HTML = `<!doctype html>
   <title>Verdict</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="color-scheme" content="light dark">
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/dashboard/app.css">
   <script src="/dashboard/app.js" defer></script>
 </head>

@@ -1,0 +1,272 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { count, interval, lift, pValue, percent } from '../../dashboard/src/format';
+import { backdateStart, DAY_MS } from '../helpers/experiments';
+import { bearer, useWorld } from '../helpers/world';
+import { buildDemo } from './demo-data';
+
+/**
+ * The dashboard in a real browser: Debian's Chromium driven by playwright-core, against a
+ * server holding a small personalization programme (demo-data.ts). Signs in, opens every page
+ * and checks the numbers shown against the API's, creates an experiment through the form and
+ * starts it, refuses a wrong key, and runs axe (no serious or critical violation) on each
+ * page, in light and dark, at desktop and phone widths. Screenshots go to
+ * VERDICT_SCREENSHOTS (docs/screenshots with `npm run screenshots`), else a temporary folder.
+ *
+ * Without Chromium (CHROMIUM_PATH, default /usr/bin/chromium) the file is skipped with a
+ * warning, except under VERDICT_REQUIRE_BROWSER=1 (set by .ci/run, which installs Chromium),
+ * where it fails.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`SKIPPED test/dashboard: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const maybe = haveChromium ? describe : describe.skip;
+if (!haveChromium && process.env.VERDICT_REQUIRE_BROWSER) test('Chromium is installed (VERDICT_REQUIRE_BROWSER: CI never skips the browser tests)', () => expect(CHROMIUM).toBe('an installed Chromium'));
+
+const shots = process.env.VERDICT_SCREENSHOTS ? path.resolve(process.env.VERDICT_SCREENSHOTS) : mkdtempSync(path.join(os.tmpdir(), 'verdict-shots-'));
+mkdirSync(shots, { recursive: true });
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+maybe('the dashboard in Chromium', () => {
+  const world = useWorld();
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let readKey: string;
+  const problems: string[] = [];
+  const api = async (p: string) => (await world.api.get(p).set(bearer(world.adminKey)).expect(200)).body;
+
+  beforeAll(async () => {
+    readKey = await world.key('read');
+    await buildDemo({ url: world.url, adminKey: world.adminKey, assignKey: await world.key('assign'), backdate: (key, days) => backdateStart(world, key, days * DAY_MS) });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    page = await context.newPage();
+    // Any script error or CSP violation fails the file (checked in the last test).
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      // A refused request (the wrong key's 401, the form's 400) is logged by the browser as a failed load: expected.
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const open = async (hash: string) => {
+    await page.evaluate('delete document.body.dataset.ready');
+    await page.goto(`${world.url}/dashboard${hash}`);
+    await page.waitForSelector('body[data-ready="true"]');
+  };
+  const signIn = async (key: string) => {
+    await page.goto(`${world.url}/dashboard`);
+    await page.fill('#api-key', key);
+    await page.click('button[type=submit]');
+  };
+  async function accessible(label: string) {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${label}: ${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    expect(bad).toEqual([]);
+  }
+  const text = (selector: string) => page.locator(selector).innerText();
+
+  test('/ redirects to the dashboard, served with a strict Content-Security-Policy and its built assets', async () => {
+    const res = await fetch(`${world.url}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/dashboard');
+    const html = await fetch(`${world.url}/dashboard`);
+    expect(html.headers.get('content-security-policy')).toMatch(/default-src 'none'.*script-src 'self'.*style-src 'self'.*connect-src 'self'/);
+    for (const asset of ['app.js', 'app.css']) expect((await fetch(`${world.url}/dashboard/${asset}`)).status).toBe(200);
+  });
+
+  test('a wrong key is refused, an assign key too; nothing is shown without a valid key', async () => {
+    await signIn('vk_not-a-real-key');
+    await expect(text('#sign-in-error')).resolves.toMatch(/refused/);
+    await signIn(await world.key('assign'));
+    await expect(text('#sign-in-error')).resolves.toMatch(/cannot read experiments/);
+    expect(await page.locator('#experiments').count()).toBe(0);
+    await accessible('sign-in');
+  });
+
+  test('experiments list: every experiment, with the API\'s days, units, lift and decision; filters and search', async () => {
+    await signIn(readKey);
+    await page.waitForSelector('#experiments tbody tr');
+    await page.waitForSelector('body[data-ready="true"]');
+    const listed = (await api('/v1/experiments')).items as { key: string; status: string }[];
+    expect(await page.locator('#experiments tbody tr').count()).toBe(listed.length);
+    for (const e of listed.filter((x) => x.status !== 'draft')) {
+      const d = await api(`/v1/experiments/${e.key}/decision`);
+      const row = page.locator(`#experiments tr[data-key="${e.key}"]`);
+      const c = d.primary.find((x: any) => x.variant === d.variant) ?? [...d.primary].sort((a: any, b: any) => (b.relative.estimate ?? -Infinity) - (a.relative.estimate ?? -Infinity))[0];
+      expect(await row.locator('[data-col=decision]').innerText()).toBe(d.decision.toUpperCase());
+      expect(await row.locator('[data-col=units]').innerText()).toBe(count(d.srm.observed.reduce((a: number, o: any) => a + o.units, 0)));
+      expect(await row.locator('[data-col=lift]').innerText()).toContain(lift(c.relative.estimate));
+      expect(await row.locator('[data-col=days]').innerText()).toBe(String(Math.floor(d.daysRunning)));
+    }
+    await page.screenshot({ path: path.join(shots, 'experiments.png'), fullPage: true });
+    await accessible('experiments');
+
+    await page.selectOption('#filter-status', 'completed');
+    expect(await page.locator('#experiments tbody tr').count()).toBe(listed.filter((e) => e.status === 'completed').length);
+    await page.selectOption('#filter-status', '');
+    await page.selectOption('#filter-tactic', 'personalized-email');
+    expect(await page.locator('#experiments tbody tr').count()).toBe(2);
+    await page.selectOption('#filter-tactic', '');
+    await page.fill('#search', 'loyalty');
+    expect(await page.locator('#experiments tbody tr').count()).toBe(1);
+    // CSV of the rows shown.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.filters .csv')]);
+    const csv = await new Promise<string>((resolve, reject) => {
+      download.createReadStream().then((s) => {
+        let t = '';
+        s.on('data', (c) => (t += c));
+        s.on('end', () => resolve(t));
+        s.on('error', reject);
+      }, reject);
+    });
+    expect(csv.split('\r\n')[1]).toMatch(/^loyalty-grid,/);
+  });
+
+  test('experiment page: the verdict sentence, the tables, for whom per segment and the lift over time equal the API', async () => {
+    await open('#/experiments/reco-homepage');
+    const results = await api('/v1/experiments/reco-homepage/results');
+    const decision = await api('/v1/experiments/reco-homepage/decision');
+    const daily = await api('/v1/experiments/reco-homepage/results/daily');
+    const c = decision.primary[0];
+    const headline = await text('#headline');
+    expect(headline).toContain(`by ${percent(Math.abs(c.relative.estimate))}`);
+    expect(headline).toContain(`(95 % CI ${interval(c.relative.ci)})`);
+    expect(await page.locator('.verdict-card .badge').innerText()).toBe(decision.decision.toUpperCase());
+    for (const m of results.metrics) {
+      const table = page.locator(`table.results[data-metric="${m.key}"]`);
+      for (const arm of m.overall.variants) {
+        const row = table.locator(`tr[data-variant="${arm.variant}"]`);
+        expect(await row.locator('[data-col=units]').innerText()).toBe(count(arm.units));
+        const cmp = m.overall.comparisons.find((x: any) => x.variant === arm.variant);
+        if (!cmp) continue;
+        expect(await row.locator('[data-col=lift]').innerText()).toBe(lift(cmp.relative.estimate));
+        expect(await row.locator('[data-col=ci]').innerText()).toBe(interval(cmp.relative.ci));
+        expect(await row.locator('[data-col=p]').innerText()).toBe(pValue(cmp.pValueAdjusted ?? cmp.pValue));
+        expect(await row.locator('[data-col=beat]').innerText()).toBe(percent(cmp.chanceToBeatControl, 0));
+      }
+    }
+    expect(await page.locator('table.results[data-metric="bounce"] caption').innerText()).toContain('Guardrail');
+    // For whom: one forest plot per segment attribute, one row per value, equal to the segment blocks.
+    const primary = results.metrics.find((m: any) => m.role === 'primary');
+    for (const attribute of ['lifecycle', 'device', 'channel']) {
+      const block = page.locator(`.for-whom-attribute[data-attribute="${attribute}"]`);
+      expect(await block.locator('canvas').count()).toBe(1);
+      const blocks = primary.segments.filter((s: any) => s.attribute === attribute);
+      expect(await block.locator('tbody tr').count()).toBe(blocks.length);
+      for (const s of blocks) {
+        const row = block.locator(`tr[data-value="${s.value}"]`);
+        expect(await row.locator('[data-col=lift]').innerText()).toBe(lift(s.comparisons[0].relative.estimate));
+        expect(await row.locator('[data-col=ci]').innerText()).toBe(interval(s.comparisons[0].relative.ci));
+      }
+    }
+    // The lift over time: one point per day of the daily endpoint.
+    expect(await page.locator('#over-time canvas').count()).toBe(1);
+    expect(await page.locator('#over-time tbody tr').count()).toBe(daily.days.length);
+    expect(daily.days.length).toBeGreaterThanOrEqual(6);
+    expect(await text('.power label')).toMatch(/% of the sample needed to detect a 5 % lift/);
+    await page.screenshot({ path: path.join(shots, 'experiment.png'), fullPage: true });
+    await page.locator('#for-whom').screenshot({ path: path.join(shots, 'for-whom.png') });
+    await page.locator('#over-time').screenshot({ path: path.join(shots, 'lift-over-time.png') });
+    await accessible('experiment');
+  });
+
+  test('health banners and multivariate effects', async () => {
+    await open('#/experiments/reco-banner');
+    expect(await page.locator('.banner-danger').first().innerText()).toMatch(/Sample ratio mismatch/);
+    expect(await page.locator('.verdict-card .badge').innerText()).toBe('INVALID');
+    await open('#/experiments/loyalty-grid');
+    const results = await api('/v1/experiments/loyalty-grid/results');
+    const m = results.metrics[0];
+    const tables = page.locator('section[aria-labelledby=factorial-title] table');
+    expect(await tables.nth(0).locator('tbody tr').count()).toBe(m.factors.length);
+    expect(await tables.nth(1).locator('tbody tr').count()).toBe(m.interactions.length);
+    await accessible('factorial');
+  });
+
+  test('tactics: win rate, pooled lift and I², per segment, with the API\'s numbers', async () => {
+    await open('#/tactics');
+    const tactics = (await api('/v1/tactics')).items;
+    expect(await page.locator('section.tactic').count()).toBe(tactics.length);
+    for (const t of tactics) {
+      const card = await api(`/v1/tactics/${t.tactic}`);
+      for (const m of card.metrics) {
+        const block = page.locator(`section[data-tactic="${t.tactic}"] .tactic-metric[data-metric="${m.metric}"]`);
+        expect(await block.locator('[data-stat=win-rate]').innerText()).toBe(`${percent(m.winRate.rate, 0)} (${m.winRate.wins} won, ${m.winRate.losses} lost, ${m.winRate.inconclusive} inconclusive)`);
+        if (m.pooled) expect(await block.locator('[data-stat=pooled]').innerText()).toContain(`${lift(m.pooled.random.lift)} (95 % CI ${interval(m.pooled.random.ci)})`);
+      }
+    }
+    await page.screenshot({ path: path.join(shots, 'tactics.png'), fullPage: true });
+    await accessible('tactics');
+  });
+
+  test('an admin creates an experiment through the form (an API error shown at its field first), then starts it', async () => {
+    await page.click('#sign-out');
+    await signIn(world.adminKey);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.click('text=New experiment');
+    await page.waitForSelector('form.experiment-form');
+    await page.fill('[data-field="/key"]', 'hero-banner-ui');
+    await page.fill('[data-field="/name"]', 'Hero banner by lifecycle');
+    await page.fill('[data-field="/tactic"]', 'personalized-recommendations');
+    await page.fill('[data-field="/hypothesis"]', 'Returning customers buy more when the banner shows what they looked at.');
+    await page.fill('[data-field="/variants/1/weight"]', '-1');
+    await page.screenshot({ path: path.join(shots, 'create.png'), fullPage: true });
+    await page.click('button[type=submit]');
+    const error = page.locator('[data-field="/variants/1/weight"] + .field-error');
+    await error.waitFor();
+    expect(await error.innerText()).toMatch(/greater than 0|must be >|0/);
+    await accessible('create');
+    await page.fill('[data-field="/variants/1/weight"]', '1');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.experiment[data-key="hero-banner-ui"]');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button[data-action=start]');
+    await page.waitForSelector('.experiment[data-key="hero-banner-ui"] .status-running');
+    const e = await api('/v1/experiments/hero-banner-ui');
+    expect(e).toMatchObject({ status: 'running', tactic: 'personalized-recommendations', segments: ['device', 'channel', 'lifecycle'], coverage: 1 });
+    expect(e.variants.map((v: any) => [v.key, v.control])).toEqual([['control', true], ['personalized', false]]);
+  });
+
+  test('by keyboard, at a phone\'s width, in the dark theme', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await open('#/');
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    // Keyboard: the skip link first, then to the search box, then a link followed with Enter.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.className')).toBe('skip');
+    await page.focus('#search');
+    await page.keyboard.type('home page');
+    // On by Tab (past the CSV button and the table's scroll area) to the one row's link.
+    const focused = () => page.evaluate<string | null>("document.activeElement?.getAttribute('href') ?? document.activeElement?.tagName ?? null");
+    const visited: (string | null)[] = [];
+    for (let i = 0; i < 8 && visited[visited.length - 1] !== '#/experiments/reco-homepage'; i++) {
+      await page.keyboard.press('Tab');
+      visited.push(await focused());
+    }
+    expect(visited[visited.length - 1]).toBe('#/experiments/reco-homepage');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.experiment[data-key="reco-homepage"]');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(17, 19, 23)');
+    // Nothing wider than the phone but the tables' own scroll areas.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(shots, 'experiment-phone-dark.png'), fullPage: true });
+    await accessible('experiment, phone, dark');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('no script error and no Content-Security-Policy violation on any page', () => {
+    expect(problems).toEqual([]);
+  });
+});
