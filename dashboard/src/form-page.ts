@@ -76,6 +76,7 @@ export function formPage(existing?: Experiment): HTMLElement {
         { class: 'row metric' },
         h('legend', {}, `Metric ${i + 1}`),
         field('Key', input(`/metrics/${i}/key`, { value: m?.key ?? '' })),
+        field('Name', input(`/metrics/${i}/name`, { value: m?.name ?? '' })),
         field('Type', select(`/metrics/${i}/type`, ['binary', 'count', 'revenue', 'ratio'], m?.type)),
         field('Role', select(`/metrics/${i}/role`, ['primary', 'secondary', 'guardrail'], m?.role ?? (i === 0 ? 'primary' : 'secondary'))),
         field('Good direction', select(`/metrics/${i}/direction`, ['increase', 'decrease'], m?.direction)),
@@ -115,7 +116,7 @@ export function formPage(existing?: Experiment): HTMLElement {
     }
     b.metrics = [...metricRows.children].map((_, i) => {
       const m: Body = { key: read(`/metrics/${i}/key`), type: read(`/metrics/${i}/type`), role: read(`/metrics/${i}/role`), direction: read(`/metrics/${i}/direction`) };
-      for (const k of ['event', 'numerator', 'denominator']) if (read(`/metrics/${i}/${k}`)) m[k] = read(`/metrics/${i}/${k}`);
+      for (const k of ['name', 'event', 'numerator', 'denominator']) if (read(`/metrics/${i}/${k}`)) m[k] = read(`/metrics/${i}/${k}`);
       return m;
     });
     b.segments = segments.value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -194,7 +195,16 @@ function changed(e: Experiment, body: Body): Body {
   const out: Body = {};
   for (const [k, v] of Object.entries(body)) {
     if (k === 'variants' || k === 'factors' || k === 'metrics') {
-      const before = k === 'variants' ? e.variants.map((x) => ({ key: x.key, name: x.name, weight: x.weight, ...(x.control ? { control: true } : {}) })) : k === 'factors' ? e.factors : e.metrics;
+      const before =
+        k === 'variants'
+          ? e.variants.map((x) => ({ key: x.key, name: x.name, weight: x.weight, ...(x.control ? { control: true } : {}) }))
+          : k === 'factors'
+            ? e.factors?.map((f) => ({ key: f.key, levels: f.levels.map((l) => ({ key: l.key })) }))
+            : e.metrics.map((m) => {
+                const x: Body = { key: m.key, type: m.type, role: m.role, direction: m.direction };
+                for (const f of ['name', 'event', 'numerator', 'denominator'] as const) if (m[f]) x[f] = m[f];
+                return x;
+              });
       if (JSON.stringify(v) !== JSON.stringify(before)) out[k] = v;
     } else if (JSON.stringify(v) !== JSON.stringify(now[k])) out[k] = v;
   }
