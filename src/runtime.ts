@@ -6,6 +6,7 @@ import { createUnitData, type UnitData } from './events/unit-data';
 import { createResultsService, type ResultsService } from './results/results-service';
 import { createAssigner, type Assigner } from './serving/assigner';
 import { createRegistry, type Registry } from './serving/registry';
+import { createConfigSource, type ConfigSource } from './serving/config-snapshot';
 import { createExperimentService, type ExperimentService } from './experiments/experiment-service';
 import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import { createAuthenticator, type Authenticator } from './keys/authenticator';
@@ -46,6 +47,8 @@ export interface Runtime {
   registry: Registry;
   exposures: ExposureRecorder;
   assigner: Assigner;
+  /** The SDK's configuration snapshot (GET /v1/config and its stream). */
+  snapshots: ConfigSource;
   ingestor: Ingestor;
   unitData: UnitData;
   results: ResultsService;
@@ -135,6 +138,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       registry,
       exposures,
       assigner,
+      snapshots: createConfigSource(registry, holdout),
       ingestor,
       unitData,
       results: createResultsService(db, config.resultsCacheSeconds, replica ? replicaReads(db, replica, metrics) : undefined),

@@ -198,6 +198,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What local assignment needs (the SDK's snapshot), with an ETag.
+         * @description Scope `assign`. Every running experiment with what the pure assignment engine needs
+         *     (key, salt, variants or cells with weights and payloads, coverage, layer slice,
+         *     holdout setting, targeting), every other experiment as its control only (what
+         *     `/v1/assign` answers for it), and the global holdout. `version` only grows; the ETag
+         *     is made from it, and a request with `If-None-Match` naming the current one gets 304.
+         *     Two shapes: `server` (the default), and `browser`, which leaves out what a visitor
+         *     should not see (QA overrides, i.e. forced unit ids, and drafts). A key created with
+         *     `browser: true` always gets the browser shape.
+         */
+        get: operations["getConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight for the browser SDK (see preflightAssign). */
+        options: operations["preflightConfig"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/config/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The snapshot now and every new version, as Server-Sent Events.
+         * @description Scope `assign`. A `text/event-stream`: an event `config` with the current snapshot
+         *     (its `id` is the version) at once, then one for each new version, within a second of
+         *     the change on any instance (changes travel through Redis pub/sub), and a comment
+         *     every 15 s to keep proxies from closing the connection. Same `shape` as `/v1/config`.
+         */
+        get: operations["streamConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight for the browser SDK (see preflightAssign). */
+        options: operations["preflightConfigStream"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -754,7 +806,18 @@ export interface components {
              * @default false
              */
             control?: boolean;
+            payload?: components["schemas"]["Payload"];
         };
+        /**
+         * @description What the page should render for this variant (any JSON but null, at most 8 KiB as
+         *     JSON text). `/v1/assign` and the SDK return it with the assignment, so the storefront
+         *     renders from data instead of branching on variant names. Locked once the experiment
+         *     has started, like the weights. For a multivariate cell it is an object with the
+         *     payload of each factor's level (factors whose level has none are left out).
+         */
+        Payload: {
+            [key: string]: unknown;
+        } | unknown[] | string | number | boolean;
         Metric: {
             key: components["schemas"]["Slug"];
             name?: string;
@@ -855,6 +918,7 @@ export interface components {
                 key: components["schemas"]["Slug"];
                 name?: string;
                 weight?: number;
+                payload?: components["schemas"]["Payload"];
             }[];
         };
         /**
@@ -906,6 +970,7 @@ export interface components {
                 factors?: {
                     [key: string]: string;
                 };
+                payload?: components["schemas"]["Payload"];
             }[];
             factors: components["schemas"]["Factor"][] | null;
             metrics: WithRequired<components["schemas"]["Metric"], "name" | "direction" | "role">[];
@@ -990,6 +1055,10 @@ export interface components {
             factors?: {
                 [key: string]: string;
             };
+            /** @description The served variant's payload (absent when it has none); see Payload. */
+            payload?: {
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean;
         };
         AssignResponse: {
             unitId: string;
@@ -1544,6 +1613,45 @@ export interface components {
                 pooled: components["schemas"]["Pooled"];
             }[];
         };
+        ConfigSnapshot: {
+            /** @description Only grows; the ETag is made from it. */
+            version: number;
+            /** @enum {string} */
+            shape: "server" | "browser";
+            /** @description The global holdout (null when there is none). */
+            holdout: null | {
+                share: number;
+                salt: string;
+            };
+            experiments: components["schemas"]["ConfigExperiment"][];
+        };
+        /**
+         * @description The input of the pure assignment engine (docs/assignment.md). An experiment that is
+         *     not running is sent as its control alone (with `status`), which is all that
+         *     `/v1/assign` can answer for it.
+         */
+        ConfigExperiment: {
+            key: string;
+            status: components["schemas"]["ExperimentStatus"];
+            salt: string;
+            variants: {
+                key: string;
+                weight: number;
+                factors?: {
+                    [key: string]: string;
+                };
+                payload?: components["schemas"]["Payload"];
+            }[];
+            control: string;
+            coverage: number;
+            targeting: null | components["schemas"]["Targeting"];
+            layer: null | components["schemas"]["LayerSlice"];
+            respectsHoldout: boolean;
+            /** @description QA overrides (unit id -> variant key); only in the server shape. */
+            overrides?: {
+                [key: string]: string;
+            };
+        };
         /** @enum {string} */
         Scope: "assign" | "read" | "admin";
         ApiKey: {
@@ -1955,6 +2063,90 @@ export interface operations {
         };
     };
     preflightAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["CorsPreflight"];
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: {
+                shape?: "server" | "browser";
+            };
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigSnapshot"];
+                };
+            };
+            /** @description Not modified (If-None-Match named the current ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    preflightConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["CorsPreflight"];
+        };
+    };
+    streamConfig: {
+        parameters: {
+            query?: {
+                shape?: "server" | "browser";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream (it stays open). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    preflightConfigStream: {
         parameters: {
             query?: never;
             header?: never;

@@ -11,6 +11,7 @@ import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
 import { limitRate } from './middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
+import { configHandlers } from './routes/config';
 import { dashboardHandlers } from './routes/dashboard';
 import { eventHandlers } from './routes/events';
 import { experimentHandlers } from './routes/experiments';
@@ -50,7 +51,7 @@ function unstorableInput(operationId: string, params: Record<string, string>, bo
 
 /** Every operation served through express, by operationId (POST /v1/assign has its own lean route). */
 function handlersOf(rt: Runtime): Handlers {
-  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt), ...dashboardHandlers() };
+  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt), ...configHandlers(rt), ...dashboardHandlers() };
 }
 
 export function createApp(rt: Runtime, metrics: HttpMetrics) {

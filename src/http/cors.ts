@@ -32,24 +32,33 @@ export type Next = () => void;
 
 /** The CORS step for a request: calls `next` to go on, or answers the preflight itself. */
 export function createCors(config: Pick<Config, 'corsOrigins' | 'corsMaxAgeSeconds'>, contract: Pick<Contract, 'operations'>) {
-  const paths = new Set(contract.operations.filter((o) => o.method === 'OPTIONS').map((o) => o.path));
-  const middleware = cors({
-    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-    methods: ['POST'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
-    credentials: false,
-    maxAge: config.corsMaxAgeSeconds,
-    preflightContinue: false,
-    optionsSuccessStatus: 204,
-  });
+  // Each CORS path allows the methods the contract documents on it (POST /v1/assign, GET /v1/config).
+  const preflighted = contract.operations.filter((o) => o.method === 'OPTIONS').map((o) => o.path);
+  const byPath = new Map(
+    preflighted.map((path) => {
+      const methods = contract.operations.filter((o) => o.path === path && o.method !== 'OPTIONS').map((o) => o.method);
+      return [
+        path,
+        cors({
+          origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+          methods,
+          allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', ...(methods.includes('GET') ? ['If-None-Match', 'Last-Event-ID'] : [])],
+          exposedHeaders: ['X-Request-Id', 'Retry-After', ...(methods.includes('GET') ? ['ETag'] : [])],
+          credentials: false,
+          maxAge: config.corsMaxAgeSeconds,
+          preflightContinue: false,
+          optionsSuccessStatus: 204,
+        }),
+      ];
+    }),
+  );
   return {
     /** Whether this request goes through CORS (a preflight, or a browser's cross-origin call, on a CORS path). */
     applies(req: IncomingMessage): boolean {
-      return (req.method === 'OPTIONS' || req.headers.origin !== undefined) && paths.has(pathOf(req.url ?? '/'));
+      return (req.method === 'OPTIONS' || req.headers.origin !== undefined) && byPath.has(pathOf(req.url ?? '/'));
     },
     handle(req: IncomingMessage, res: ServerResponse, next: Next): void {
-      middleware(req, res, () => next());
+      byPath.get(pathOf(req.url ?? '/'))!(req, res, () => next());
     },
   };
 }

@@ -80,14 +80,34 @@ export const DEFAULT_MDE = 0.05;
 const withPointers = (errors: PathError[]): FieldError[] => errors.map((e) => ({ field: pointerFromPath(e.path), message: e.message }));
 
 function normalizeVariants(variants: NonNullable<ExperimentCreate['variants']>): Variant[] {
-  return variants.map((v) => ({ key: v.key, name: v.name, weight: v.weight, control: v.control ?? false }));
+  return variants.map((v) => ({ key: v.key, name: v.name, weight: v.weight, control: v.control ?? false, ...(v.payload !== undefined ? { payload: v.payload } : {}) }));
+}
+
+/** A JSON payload's bound, as JSON text (UTF-16 code units): what a page renders, not a database. */
+export const MAX_PAYLOAD_LENGTH = 8192;
+
+/** A factorial cell's payload: each factor's level payload by factor key (none when no level has one). */
+function cellPayload(factors: Factor[], levels: Record<string, string>): Variant['payload'] | undefined {
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const f of factors) {
+    const level = f.levels.find((l) => l.key === levels[f.key]);
+    if (level?.payload !== undefined) {
+      out[f.key] = level.payload;
+      any = true;
+    }
+  }
+  return any ? (out as Variant['payload']) : undefined;
 }
 
 /** The variants of a factorial design: every cell, the first levels' cell is the control. */
 function factorialVariants(factors: Factor[]): Variant[] | FieldError[] {
   const result = expandFactorial(factors);
   if (!result.ok) return withPointers(result.errors);
-  return result.design.variants.map((v) => ({ key: v.key, name: v.name, weight: v.weight, control: v.key === result.design.control, factors: v.factors }));
+  return result.design.variants.map((v) => {
+    const payload = cellPayload(factors, v.factors);
+    return { key: v.key, name: v.name, weight: v.weight, control: v.key === result.design.control, factors: v.factors, ...(payload !== undefined ? { payload } : {}) };
+  });
 }
 
 function normalizeMetrics(metrics: NonNullable<ExperimentUpdate['metrics']>): Metric[] {
@@ -234,6 +254,18 @@ export function validateDefinition(def: Definition): FieldError[] {
   errors.push(...validateMetricShapes(def.metrics));
   errors.push(...withPointers(validateTargeting(def.targeting)));
   if (def.layer) errors.push(...withPointers(validateLayerSlice(def.layer)));
+  def.variants.forEach((v, i) => {
+    if (v.payload !== undefined && !v.factors && JSON.stringify(v.payload).length > MAX_PAYLOAD_LENGTH) {
+      errors.push({ field: `/variants/${i}/payload`, message: `must be at most ${MAX_PAYLOAD_LENGTH} characters as JSON` });
+    }
+  });
+  def.factors?.forEach((f, i) =>
+    f.levels.forEach((l, j) => {
+      if (l.payload !== undefined && JSON.stringify(l.payload).length > MAX_PAYLOAD_LENGTH) {
+        errors.push({ field: `/factors/${i}/levels/${j}/payload`, message: `must be at most ${MAX_PAYLOAD_LENGTH} characters as JSON` });
+      }
+    }),
+  );
   const variantKeys = new Set(def.variants.map((v) => v.key));
   for (const [unitId, variant] of Object.entries(def.overrides)) {
     if (!variantKeys.has(variant)) {
@@ -269,7 +301,7 @@ function validateMetricShapes(metrics: Metric[]): FieldError[] {
 /** What assignment depends on: changing any of it after the start would reshuffle units. */
 const BUCKETING_FIELDS = {
   salt: (d: Definition) => d.salt,
-  variants: (d: Definition) => d.variants.map((v) => [v.key, v.weight, v.control]),
+  variants: (d: Definition) => d.variants.map((v) => [v.key, v.weight, v.control, v.payload ?? null]),
   factors: (d: Definition) => d.factors,
   layer: (d: Definition) => d.layer,
   respectsHoldout: (d: Definition) => d.respectsHoldout,

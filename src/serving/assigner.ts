@@ -2,7 +2,7 @@ import { assign, type Assignment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
 import { segmentValues, storedAttributes } from '../model/attributes';
 import type { ExposureRecorder } from './exposure-recorder';
-import type { LiveExperiment, Registry } from './registry';
+import { payloadOf, type LiveExperiment, type Registry } from './registry';
 
 /**
  * The answer to POST /v1/assign: the live experiments from the in-memory registry, the pure
@@ -32,6 +32,8 @@ function present(a: Assignment): Out {
   if (!out) {
     out = { experiment: a.experiment, variant: a.variant, inExperiment: a.inExperiment, reason: a.reason };
     if (a.factors) out.factors = a.factors;
+    const payload = payloadOf(a);
+    if (payload !== undefined) out.payload = payload as Out['payload'];
     Object.freeze(out);
     presented.set(a, out);
   }

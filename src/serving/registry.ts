@@ -31,12 +31,43 @@ export interface Registry {
   running(): readonly LiveExperiment[];
   /** Every experiment held (draft, running, paused, completed). */
   all(): readonly LiveExperiment[];
+  /** The archived experiments' answers (their control, reason not_running), by key. */
+  archivedAll(): ReadonlyMap<string, Assignment>;
+  /**
+   * Sum of the versions of every experiment held, archived ones included: every change raises
+   * one experiment's version and none is ever deleted, so it only grows, and two instances
+   * holding the same experiments agree on it.
+   */
+  version(): number;
+  /** Called after every change of what is held (after a reload that changed something too). */
+  subscribe(listener: () => void): () => void;
   /** Reload from the database now (also called on every change notification). */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
 
 const REFRESH_MS = 30_000;
+
+/** Each engine result's variant payload (the engine knows none): set when an experiment is compiled. */
+const payloads = new WeakMap<Assignment, unknown>();
+
+/** The payload of the variant an engine result serves (undefined when that variant has none). */
+export function payloadOf(a: Assignment): unknown {
+  return payloads.get(a);
+}
+
+function notePayloads(row: ExperimentRow, c: CompiledExperiment): void {
+  const byVariant = new Map<string, unknown>();
+  for (const v of row.variants) if (v.payload !== undefined) byVariant.set(v.key, v.payload);
+  if (byVariant.size === 0) return;
+  const note = (a: Assignment) => {
+    const p = byVariant.get(a.variant);
+    if (p !== undefined) payloads.set(a, p);
+  };
+  c.bucketed.forEach(note);
+  Object.values(c.controlFor).forEach(note);
+  c.forced.forEach(note);
+}
 
 export function toAssignable(e: ExperimentRow): AssignableExperiment {
   return {
@@ -64,7 +95,9 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     const previous = byKey.get(row.key);
     if (previous && previous.row.version === row.version) return previous;
     try {
-      return { row, compiled: compile(toAssignable(row)), marks: { id: row.id, uid: row.uid, narrowed: row.narrowedAt !== null } };
+      const compiled = compile(toAssignable(row));
+      notePayloads(row, compiled);
+      return { row, compiled, marks: { id: row.id, uid: row.uid, narrowed: row.narrowedAt !== null } };
     } catch (err) {
       logger.error({ experiment: row.key, err: err instanceof Error ? err.message : err }, 'experiment cannot be compiled for assignment; skipped');
       return null;
@@ -78,10 +111,29 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     return e ? { version: row.version, control: e.compiled.controlFor.not_running } : null;
   }
 
+  const listeners = new Set<() => void>();
+  let version = 0;
+  let archivedControls: ReadonlyMap<string, Assignment> = new Map();
+
   function publish(next: Map<string, LiveExperiment>, nextArchived: typeof archived) {
     byKey = next;
     archived = nextArchived;
     running = [...next.values()].filter((e) => e.row.status === 'running');
+    archivedControls = new Map([...nextArchived].map(([k, a]) => [k, a.control]));
+    let sum = 0;
+    for (const e of next.values()) sum += e.row.version;
+    for (const a of nextArchived.values()) sum += a.version;
+    const changed = sum !== version;
+    version = sum;
+    if (changed) {
+      for (const listener of listeners) {
+        try {
+          listener();
+        } catch (err) {
+          logger.error({ err: err instanceof Error ? err.message : err }, 'a registry listener failed');
+        }
+      }
+    }
   }
 
   async function load(): Promise<void> {
@@ -140,6 +192,12 @@ export async function createRegistry(db: Db, cache: Cache, logger: Logger): Prom
     },
     get: (key) => byKey.get(key),
     archived: (key) => archived.get(key)?.control,
+    archivedAll: () => archivedControls,
+    version: () => version,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     running: () => running,
     all: () => [...byKey.values()],
     reload,

@@ -47,6 +47,13 @@ describe('every documented operation is implemented', () => {
 
   test.each(contract().operations.map((op) => [op.operationId, op] as const))('%s', async (_id, op) => {
     const url = op.path.replace(/\{[^}]+\}/g, (m) => (m === '{asset}' ? 'swagger-ui.css' : m === '{id}' ? 'key_missing' : 'missing-thing'));
+    if (op.operationId === 'streamConfig') {
+      // An event stream stays open: only its status and first bytes are awaited.
+      const res = await fetch(world.url + url, { headers: { Authorization: `Bearer ${world.adminKey}` } });
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+      return;
+    }
     const res = await world.api[op.method.toLowerCase() as 'get'](url).set(bearer(world.adminKey));
     expect(res.status).not.toBe(501);
     expect(res.status).toBeLessThan(500);
