@@ -52,7 +52,8 @@
  *    i. otherwise                                -> the variant of rule 2, reason "bucketed"
  *    inExperiment is true only for reason "bucketed" (forced QA traffic is never counted).
  *
- * This file implements rule 1: `murmurhash.v3` (npm "murmurhash" 2.0.1) over UTF-8 bytes.
+ * This file implements rule 1: `murmurhash.v3` (npm "murmurhash" 2.0.1) over UTF-8 bytes, and for
+ * ASCII input (nearly every unit id) the same function over the code units, without encoding.
  */
 import murmurhash from 'murmurhash';
 
@@ -67,9 +68,57 @@ export function hashInput(salt: string, unitId: string): string {
   return salt + '/' + unitId;
 }
 
+/**
+ * MurmurHash3_x86_32 (seed 0) of an ASCII string, reading its UTF-16 code units as the bytes
+ * (for ASCII they are the UTF-8 bytes): the same hash as the package's, without encoding the
+ * input into a buffer first. The hot path of every assignment (server and SDK); the vectors
+ * in test/vectors/bucketing.json pin it to the reference like the encoded path.
+ */
+function murmurAscii(input: string): number {
+  const n = input.length;
+  const blocks = n & ~3;
+  let h = 0;
+  let k: number;
+  let i = 0;
+  for (; i < blocks; i += 4) {
+    k = input.charCodeAt(i) | (input.charCodeAt(i + 1) << 8) | (input.charCodeAt(i + 2) << 16) | (input.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = n & 3;
+  if (tail > 0) {
+    k = 0;
+    if (tail === 3) k ^= input.charCodeAt(i + 2) << 16;
+    if (tail >= 2) k ^= input.charCodeAt(i + 1) << 8;
+    k ^= input.charCodeAt(i);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Whether every code unit of the string is ASCII (then its UTF-8 bytes are its code units). */
+function isAscii(input: string): boolean {
+  for (let i = 0; i < input.length; i++) if (input.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** MurmurHash3_x86_32 (seed 0) of the UTF-8 bytes of salt + "/" + unitId, unsigned. */
 export function hash32(salt: string, unitId: string): number {
   const input = salt + '/' + unitId;
+  if (isAscii(input)) return murmurAscii(input);
   const { read, written } = encoder.encodeInto(input, scratch);
   // encodeInto stops when the buffer is full; fall back to a fresh array for huge inputs.
   const bytes = read === input.length ? scratch.subarray(0, written) : encoder.encode(input);

@@ -8,10 +8,10 @@ import { agreementExperiments, generatedUnits } from '../helpers/sdk-agreement';
 /**
  * The SDK answers as POST /v1/assign does, field by field, for generated units against every
  * kind of experiment (plain, weighted, ramped, layered, holdout, multivariate, targeted,
- * forced, with payloads, paused, unknown). This file checks 400 units; `npm run bench:sdk`
- * runs the same comparison over 10,000 (bench/sdk.ts, figures in BENCHMARKS.md).
+ * forced, with payloads, paused, unknown). This file checks 400 units by default; the full
+ * run is `SDK_AGREEMENT_UNITS=10000 npx jest test/sdk/agreement.test.ts` (BENCHMARKS.md).
  */
-const UNITS = 400;
+const UNITS = Number(process.env.SDK_AGREEMENT_UNITS ?? 400);
 const world = useWorld({ holdoutShare: 0.2 });
 let client: VerdictClient;
 let assignKey: string;
