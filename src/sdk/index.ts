@@ -7,3 +7,4 @@ export type { ClientOptions, AssignOptions, AssignResult, ExposureEvent, Verdict
 export { compileSnapshot } from './snapshot';
 export type { ConfigSnapshot, ConfigExperiment, SdkAssignment, CompiledSnapshot } from './snapshot';
 export { parseEvents } from './sse';
+export { VerdictProvider } from './openfeature';
