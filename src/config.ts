@@ -42,6 +42,9 @@ export interface Config {
   /** Requests allowed per API key in each window (0: no limit); shared through Redis when configured. */
   rateLimitPoints: number;
   rateLimitWindowSeconds: number;
+
+  /** VERDICT_DEMO_CLOCK: a settable clock (PUT /v1/demo/clock) for demos and simulations; never in production. */
+  demoClock: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +71,13 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
   return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${env[name]}"`);
 }
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -150,5 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultsCacheSeconds: int(env, 'RESULTS_CACHE_SECONDS', 5, 0, 3600),
     rateLimitPoints: int(env, 'RATE_LIMIT_POINTS', DEFAULT_RATE_LIMIT_POINTS, 0, 1_000_000_000),
     rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMIT_WINDOW_SECONDS, 1, 86_400),
+
+    demoClock: flag(env, 'VERDICT_DEMO_CLOCK'),
   };
 }
