@@ -11,7 +11,7 @@ import { authorize } from './middleware/auth';
 import { beginRequest, type RequestContext } from './middleware/context';
 import { limitRate } from './middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
-import { configHandlers } from './routes/config';
+import { configHandlers } from './routes/sdk-config';
 import { dashboardHandlers } from './routes/dashboard';
 import { demoHandlers } from './routes/demo';
 import { eventHandlers } from './routes/events';

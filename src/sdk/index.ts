@@ -2,8 +2,8 @@
  * verdict/sdk: local assignment from a live configuration snapshot (see client.ts), and
  * OpenFeature providers (openfeature.ts).
  */
-export { createClient, exposureEventId } from './client';
-export type { ClientOptions, AssignOptions, AssignResult, ExposureEvent, VerdictClient } from './client';
+export { createClient, exposureEventId } from './local-client';
+export type { ClientOptions, AssignOptions, AssignResult, ExposureEvent, VerdictClient } from './local-client';
 export { compileSnapshot } from './snapshot';
 export type { ConfigSnapshot, ConfigExperiment, SdkAssignment, CompiledSnapshot } from './snapshot';
 export { parseEvents } from './sse';

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '@openfeature/core';
 import type { Attributes } from '../assignment';
-import type { VerdictClient } from './client';
+import type { VerdictClient } from './local-client';
 import type { SdkAssignment } from './snapshot';
 
 /**
