@@ -11,8 +11,8 @@ import { bearer, startWorld, type World } from '../helpers/world';
 /**
  * The browser bundle in real Chromium (Debian's, driven by playwright-core as in
  * test/dashboard): examples/browser/index.html, served from its own origin with the bundle
- * built by `npm run build:sdk`'s own command, against a real server that allows that origin
- * (CORS_ORIGINS). The page renders the variant and payload POST /v1/assign gives the same
+ * built by `npm run build:sdk`'s own command, with a browser key, against a real server that
+ * allows that origin (CORS_ORIGINS). The page renders the variant and payload POST /v1/assign gives the same
  * visitor, and its exposure is stored once, across a reload too (the page sends it again;
  * the event id makes the server keep one).
  *
@@ -59,6 +59,7 @@ maybe('the example storefront page in Chromium', () => {
   let origin: string;
   let browser: Browser;
   let assignKey: string;
+  let browserKey: string;
   let experiment: string;
   const problems: string[] = [];
   const headlines: Record<string, string> = { control: 'Our bestsellers', personalized: 'Picked for you' };
@@ -69,8 +70,11 @@ maybe('the example storefront page in Chromium', () => {
     origin = `http://127.0.0.1:${(storefront.address() as AddressInfo).port}`;
     world = await startWorld({ corsOrigins: [origin] });
     assignKey = await world.key('assign');
+    // The page embeds a browser key (an assign key that reads the browser-safe configuration only).
+    browserKey = (await world.api.post('/v1/keys').set(bearer(world.adminKey)).send({ name: 'example page', scope: 'assign', browser: true }).expect(201)).body.secret;
     const body = experimentBody({
       respectsHoldout: false,
+      overrides: { 'qa-dana': 'personalized' }, // a forced unit id: never shown to the page
       variants: [
         { key: 'control', name: 'Bestsellers', weight: 1, control: true, payload: { headline: headlines.control } },
         { key: 'personalized', name: 'Recently viewed', weight: 1, payload: { headline: headlines.personalized } },
@@ -105,7 +109,7 @@ maybe('the example storefront page in Chromium', () => {
     });
     return page;
   }
-  const pageUrl = () => `${origin}/examples/browser/?${new URLSearchParams({ url: world.url, key: assignKey, experiment })}`;
+  const pageUrl = () => `${origin}/examples/browser/?${new URLSearchParams({ url: world.url, key: browserKey, experiment })}`;
 
   /** Opens the page and waits until it has rendered an assignment; the visitor id and what it shows. */
   async function render(page: Page, reload = false) {
@@ -142,8 +146,13 @@ maybe('the example storefront page in Chromium', () => {
     const context = await browser.newContext();
     const page = await newPage(context);
     const sent = eventsSent(page);
+    const config = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/config');
     const first = await render(page);
     expect(first.unitId).toMatch(/^visitor-/);
+    // The page read the browser-safe snapshot: no forced unit ids.
+    const snapshot = await config;
+    expect((await snapshot.json()).shape).toBe('browser');
+    expect(await snapshot.text()).not.toContain('qa-dana');
 
     // POST /v1/assign for the same unit and attributes (track: false records nothing).
     const server = await world.api
