@@ -97,9 +97,15 @@ function send(agent: http.Agent, port: number, r: FuzzRequest): Promise<{ status
       const chunks: Buffer[] = [];
       // An event stream (GET /v1/config/stream) never ends: its first event is the answer, then the connection is closed.
       const stream = (res.headers['content-type'] ?? '').startsWith('text/event-stream');
+      if (stream && r.method === 'HEAD') {
+        // A HEAD of the stream has headers only, and never ends either.
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: '' });
+        req.destroy();
+        return;
+      }
       res.on('data', (c: Buffer) => {
         chunks.push(c);
-        if (stream && /(^|\n)event: /.test(Buffer.concat(chunks).toString('utf8'))) {
+        if (stream && /(^|\n)event:/.test(Buffer.concat(chunks).toString('utf8'))) {
           resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: Buffer.concat(chunks).toString('utf8') });
           req.destroy();
         }
@@ -108,6 +114,9 @@ function send(agent: http.Agent, port: number, r: FuzzRequest): Promise<{ status
       res.on('error', reject);
     });
     req.on('error', reject);
+    // No whole answer within a minute is a hang: reported with the request, never waited on forever.
+    const timer = setTimeout(() => req.destroy(new Error('no whole answer within 60 s')), 60_000);
+    req.on('close', () => clearTimeout(timer));
     req.end(r.body);
   });
 }

@@ -50,6 +50,9 @@ export function configHandlers(rt: Runtime): Handlers {
     },
     async streamConfig(req: Request, res: Response) {
       const shape = shapeOf(res);
+      // A HEAD has no body to stream: Node would hold its headers back until the end, which never
+      // comes, and the connection would hang open. Answer the headers alone, and end.
+      if (req.method === 'HEAD') return void res.status(200).type('text/event-stream').setHeader('Cache-Control', 'no-cache').end();
       const session = await createSession(req, res, {
         keepAlive: KEEP_ALIVE_MS,
         retry: 1000,
