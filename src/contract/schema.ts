@@ -212,9 +212,11 @@ export interface paths {
          *     holdout setting, targeting), every other experiment as its control only (what
          *     `/v1/assign` answers for it), and the global holdout. `version` only grows; the ETag
          *     is made from it, and a request with `If-None-Match` naming the current one gets 304.
-         *     Two shapes: `server` (the default), and `browser`, which leaves out what a visitor
-         *     should not see (QA overrides, i.e. forced unit ids, and drafts). A key created with
-         *     `browser: true` always gets the browser shape.
+         *     Two shapes: `server`, and `browser`, which leaves out what a visitor should not see
+         *     (QA overrides, i.e. forced unit ids, and drafts); names, hypotheses and metrics are in
+         *     neither. Without `shape`, a browser key (`browser: true`) gets the browser shape and
+         *     any other key the server shape. A browser key never gets the server shape: asking
+         *     for it is a 403 `urn:verdict:problem:browser-key`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -238,7 +240,8 @@ export interface paths {
          * @description Scope `assign`. A `text/event-stream`: an event `config` with the current snapshot
          *     (its `id` is the version) at once, then one for each new version, within a second of
          *     the change on any instance (changes travel through Redis pub/sub), and a comment
-         *     every 15 s to keep proxies from closing the connection. Same `shape` as `/v1/config`.
+         *     every 15 s to keep proxies from closing the connection. Same `shape` as `/v1/config`
+         *     (a browser key gets the browser shape only).
          */
         get: operations["streamConfig"];
         put?: never;
@@ -773,7 +776,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate a key. A new key with the same name and scope; the old one keeps working for the overlap, then stops.
+         * Rotate a key. A new key with the same name, scope and browser mark; the old one keeps working for the overlap, then stops.
          * @description Scope `admin`. The new key's secret is in this response only. The old key answers as
          *     before until its `expiresAt` (now + `overlapSeconds`, 24 hours by default; 0 ends it at
          *     once), then 401. A revoked or already rotated key cannot be rotated (409): rotate its
@@ -1703,6 +1706,8 @@ export interface components {
             id: string;
             name: string;
             scope: components["schemas"]["Scope"];
+            /** @description A browser key: an assign key for web pages, which reads the configuration in its browser-safe shape only. */
+            browser: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1716,6 +1721,11 @@ export interface components {
         ApiKeyCreate: {
             name: string;
             scope: components["schemas"]["Scope"];
+            /**
+             * @description Make a browser key (the key a web page embeds): only with scope `assign` (any other scope is a 400 naming `/browser`).
+             * @default false
+             */
+            browser?: boolean;
         };
         ApiKeyCreated: components["schemas"]["ApiKey"] & {
             /** @description The key itself, shown only in this response. */
@@ -2122,6 +2132,7 @@ export interface operations {
     getConfig: {
         parameters: {
             query?: {
+                /** @description `server` or `browser`; without it, `browser` for a browser key, else `server`. */
                 shape?: "server" | "browser";
             };
             header?: {
@@ -2170,6 +2181,7 @@ export interface operations {
     streamConfig: {
         parameters: {
             query?: {
+                /** @description `server` or `browser`; without it, `browser` for a browser key, else `server`. */
                 shape?: "server" | "browser";
             };
             header?: never;

@@ -5,8 +5,8 @@ import type { Contract } from '../contract';
 
 /**
  * CORS for the storefront's paths, those for which openapi.yaml documents a preflight (an
- * OPTIONS operation: /v1/assign and /v1/events), so a page on an allowed origin
- * (CORS_ORIGINS) can call them with the assign key it embeds. Every other path stays
+ * OPTIONS operation: /v1/assign, /v1/events, /v1/config and /v1/config/stream), so a page on
+ * an allowed origin (CORS_ORIGINS) can call them with the browser key it embeds. Every other path stays
  * same-origin: the dashboard reads the API with keys that must never sit in a page.
  *
  * The `cors` package does the header work (origin matching, Vary, preflight answers); it is

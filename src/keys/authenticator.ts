@@ -30,6 +30,8 @@ import { hashSecret } from './key-secrets';
 export interface Principal {
   keyId: string;
   scope: Scope;
+  /** A browser key (an assign key for pages): the browser-safe configuration only. */
+  browser: boolean;
 }
 
 export const ENV_ADMIN_KEY_ID = 'env:VERDICT_ADMIN_KEY';
@@ -42,7 +44,7 @@ export interface Authenticator {
   /** The answer for a known key (or one refused in the last seconds), without waiting; undefined when it must be looked up. */
   cached(secret: string): Principal | null | undefined;
   /** A key was created on this instance: know it now, and tell the others. Never fails. */
-  created(keyId: string, scope: Scope, secretHash: string): Promise<void>;
+  created(keyId: string, scope: Scope, secretHash: string, browser: boolean): Promise<void>;
   /** A key was rotated on this instance: the old one ends at `expiresAt` (epoch ms), the new one works now. Never fails. */
   rotated(oldKeyId: string, expiresAt: number, replacement: Principal, secretHash: string): Promise<void>;
   /** Forget a key on every instance (after a revocation). Never fails. */
@@ -54,7 +56,7 @@ export interface Authenticator {
 
 export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, adminKey?: string): Promise<Authenticator> {
   const adminHash = adminKey ? Buffer.from(hashSecret(adminKey), 'hex') : null;
-  const admin: Principal = { keyId: ENV_ADMIN_KEY_ID, scope: 'admin' };
+  const admin: Principal = { keyId: ENV_ADMIN_KEY_ID, scope: 'admin', browser: false };
   // Active keys by hash; `expiresAt` (epoch ms) for a rotated key, null otherwise.
   let known = new Map<string, { principal: Principal; expiresAt: number | null }>();
   const revokedIds = new Set<string>();
@@ -83,7 +85,7 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
 
   async function load() {
     const rows = await activeKeys(db);
-    known = new Map(rows.filter((r) => !revokedIds.has(r.id)).map((r) => [r.secretHash, { principal: { keyId: r.id, scope: r.scope }, expiresAt: expiryOf(r.id, r.expiresAt) }]));
+    known = new Map(rows.filter((r) => !revokedIds.has(r.id)).map((r) => [r.secretHash, { principal: { keyId: r.id, scope: r.scope, browser: r.browser }, expiresAt: expiryOf(r.id, r.expiresAt) }]));
   }
   function reload(): Promise<void> {
     loading ??= load()
@@ -135,15 +137,15 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
       const row = await findKeyByHash(db, hash);
       const expiresAt = row ? expiryOf(row.id, row.expiresAt ? Date.parse(row.expiresAt) : null) : null;
       if (row && !row.revokedAt && !revokedIds.has(row.id) && (expiresAt === null || Date.now() < expiresAt)) {
-        const principal: Principal = { keyId: row.id, scope: row.scope };
+        const principal: Principal = { keyId: row.id, scope: row.scope, browser: row.browser };
         known.set(hash, { principal, expiresAt });
         return principal;
       }
       refused.set(hash, true);
       return null;
     },
-    async created(keyId, scope, secretHash) {
-      known.set(secretHash, { principal: { keyId, scope }, expiresAt: null });
+    async created(keyId, scope, secretHash, browser) {
+      known.set(secretHash, { principal: { keyId, scope, browser }, expiresAt: null });
       refused.delete(secretHash);
       await announce(`create:${keyId}`);
     },

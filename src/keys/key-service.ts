@@ -1,17 +1,18 @@
-import { conflict, notFound } from '../errors';
+import { conflict, invalid, notFound } from '../errors';
 import { appendAudit } from '../store/audit-store';
 import type { Db } from '../store/db';
-import type { ApiKey, Scope } from '../model/api-key';
+import { browserMarkAllowed, type ApiKey, type Scope } from '../model/api-key';
 import { countActiveAdminKeys, expireKey, insertKey, listKeys, lockKey, revokeKey } from '../store/key-store';
 import type { Authenticator } from './authenticator';
 import { hashSecret, newKeyId, newKeySecret } from './key-secrets';
 
 /** Key management: create (the secret is returned once), list, rotate, revoke; each change audited. */
 export interface KeyService {
-  create(actor: string, name: string, scope: Scope): Promise<ApiKey & { secret: string }>;
+  /** `browser`: a browser key (scope assign only; otherwise 400 naming /browser). */
+  create(actor: string, name: string, scope: Scope, options?: { browser?: boolean }): Promise<ApiKey & { secret: string }>;
   list(): Promise<ApiKey[]>;
   /**
-   * A new key with the old one's name and scope; the old one keeps working for
+   * A new key with the old one's name, scope and browser mark; the old one keeps working for
    * `overlapSeconds`, then stops. A revoked, expired or already rotated key: 409.
    */
   rotate(actor: string, id: string, overlapSeconds: number): Promise<{ key: ApiKey & { secret: string }; previous: ApiKey }>;
@@ -21,15 +22,17 @@ export interface KeyService {
 }
 
 export function createKeyService(db: Db, authenticator: Authenticator): KeyService {
-  async function create(actor: string, name: string, scope: Scope) {
+  async function create(actor: string, name: string, scope: Scope, options: { browser?: boolean } = {}) {
+    const browser = options.browser === true;
+    if (!browserMarkAllowed(scope, browser)) throw invalid('only an assign key can be a browser key', [{ field: '/browser', message: `a browser key must have scope assign (not ${scope})` }]);
     const secret = newKeySecret();
     const secretHash = hashSecret(secret);
     const row = await db.transaction(async (tx) => {
-      const key = await insertKey(tx, { id: newKeyId(), name, scope, secretHash });
-      await appendAudit(tx, { actor, action: 'key.create', experimentKey: null, details: { id: key.id, name, scope } });
+      const key = await insertKey(tx, { id: newKeyId(), name, scope, browser, secretHash });
+      await appendAudit(tx, { actor, action: 'key.create', experimentKey: null, details: { id: key.id, name, scope, ...(browser ? { browser } : {}) } });
       return key;
     });
-    await authenticator.created(row.id, row.scope, secretHash);
+    await authenticator.created(row.id, row.scope, secretHash, row.browser);
     return { ...row, secret };
   }
 
@@ -47,12 +50,12 @@ export function createKeyService(db: Db, authenticator: Authenticator): KeyServi
           throw conflict(`key "${id}" was already rotated (replaced by "${old.replacedBy}"); rotate its replacement instead`, 'key-rotated', { replacedBy: old.replacedBy });
         }
         if (old.expired) throw conflict(`key "${id}" has expired; create a new key instead`, 'key-expired');
-        const key = await insertKey(tx, { id: newKeyId(), name: old.name, scope: old.scope, secretHash });
+        const key = await insertKey(tx, { id: newKeyId(), name: old.name, scope: old.scope, browser: old.browser, secretHash });
         const previous = await expireKey(tx, id, key.id, overlapSeconds);
         await appendAudit(tx, { actor, action: 'key.rotate', experimentKey: null, details: { id, replacedBy: key.id, overlapSeconds, expiresAt: previous.expiresAt } });
         return { key, previous };
       });
-      await authenticator.rotated(previous.id, Date.parse(previous.expiresAt!), { keyId: key.id, scope: key.scope }, secretHash);
+      await authenticator.rotated(previous.id, Date.parse(previous.expiresAt!), { keyId: key.id, scope: key.scope, browser: key.browser }, secretHash);
       return { key: { ...key, secret }, previous };
     },
     async revoke(actor, id) {

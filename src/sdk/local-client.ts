@@ -30,7 +30,10 @@ export interface ClientOptions {
   url: string;
   /** An `assign` key (in a page, a key created for browsers). */
   key: string;
-  /** "browser" reads the browser-safe snapshot (no QA overrides, no drafts). Default: "browser" in a page, else "server". */
+  /**
+   * "browser" reads the browser-safe snapshot (no QA overrides, no drafts). Default: "browser"
+   * in a page; elsewhere the key's own (browser for a browser key, else server).
+   */
   shape?: 'server' | 'browser';
   /** false: the visitor opted out; every experiment answers its control (opted_out) and nothing is sent. */
   consent?: boolean;
@@ -115,7 +118,8 @@ export function createClient(options: ClientOptions): VerdictClient {
   const base = options.url.replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const inPage = page !== null;
-  const shape = options.shape ?? (inPage ? 'browser' : 'server');
+  const shape = options.shape ?? (inPage ? 'browser' : undefined);
+  const shapeQuery = shape ? `?shape=${shape}` : '';
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
   const maxRemembered = options.maxRemembered ?? 100_000;
@@ -140,7 +144,7 @@ export function createClient(options: ClientOptions): VerdictClient {
   }
 
   async function load(): Promise<void> {
-    const res = await doFetch(`${base}/v1/config?shape=${shape}`, { headers: etag ? { ...auth, 'If-None-Match': etag } : auth });
+    const res = await doFetch(`${base}/v1/config${shapeQuery}`, { headers: etag ? { ...auth, 'If-None-Match': etag } : auth });
     if (res.status === 304) return;
     if (!res.ok) throw new Error(`GET /v1/config answered ${res.status}`);
     etag = res.headers.get('etag');
@@ -159,7 +163,7 @@ export function createClient(options: ClientOptions): VerdictClient {
     if (closed) return;
     streamAbort = new AbortController();
     try {
-      const res = await doFetch(`${base}/v1/config/stream?shape=${shape}`, { headers: { ...auth, Accept: 'text/event-stream' }, signal: streamAbort.signal });
+      const res = await doFetch(`${base}/v1/config/stream${shapeQuery}`, { headers: { ...auth, Accept: 'text/event-stream' }, signal: streamAbort.signal });
       if (!res.ok || !res.body) throw new Error(`GET /v1/config/stream answered ${res.status}`);
       const reader = res.body.getReader();
       const decoder = new TextDecoder();

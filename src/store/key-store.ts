@@ -7,12 +7,13 @@ interface DbRow {
   id: string;
   name: string;
   scope: Scope;
+  browser: boolean;
   created_at: Date;
   revoked_at: Date | null;
   expires_at: Date | null;
 }
 
-const COLUMNS = 'id, name, scope, created_at, revoked_at, expires_at';
+const COLUMNS = 'id, name, scope, browser, created_at, revoked_at, expires_at';
 /** A key that still opens the API: not revoked, and not past the end of a rotation's overlap. */
 const ACTIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())';
 
@@ -20,15 +21,16 @@ const toKey = (r: DbRow): ApiKey => ({
   id: r.id,
   name: r.name,
   scope: r.scope,
+  browser: r.browser,
   createdAt: r.created_at.toISOString(),
   revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
   expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
 });
 
-export async function insertKey(q: Queryable, key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey> {
+export async function insertKey(q: Queryable, key: { id: string; name: string; scope: Scope; browser: boolean; secretHash: string }): Promise<ApiKey> {
   const { rows } = await q.query<DbRow>(
-    `INSERT INTO api_keys (id, name, scope, secret_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-    [key.id, key.name, key.scope, key.secretHash],
+    `INSERT INTO api_keys (id, name, scope, browser, secret_hash) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+    [key.id, key.name, key.scope, key.browser, key.secretHash],
   );
   return toKey(rows[0]);
 }
@@ -55,15 +57,17 @@ export async function countActiveAdminKeys(q: Queryable): Promise<number> {
 
 /** Every key not revoked, with its hash (the authenticator holds them in memory). */
 export async function activeKeys(q: Queryable): Promise<ActiveKey[]> {
-  const { rows } = await q.query<{ id: string; scope: Scope; secret_hash: string; expires_at: Date | null }>(
-    `SELECT id, scope, secret_hash, expires_at FROM api_keys WHERE ${ACTIVE}`,
+  const { rows } = await q.query<{ id: string; scope: Scope; browser: boolean; secret_hash: string; expires_at: Date | null }>(
+    `SELECT id, scope, browser, secret_hash, expires_at FROM api_keys WHERE ${ACTIVE}`,
   );
-  return rows.map((r) => ({ id: r.id, scope: r.scope, secretHash: r.secret_hash, expiresAt: r.expires_at ? r.expires_at.getTime() : null }));
+  return rows.map((r) => ({ id: r.id, scope: r.scope, browser: r.browser, secretHash: r.secret_hash, expiresAt: r.expires_at ? r.expires_at.getTime() : null }));
 }
 
 export interface ActiveKey {
   id: string;
   scope: Scope;
+  /** A browser key (an assign key for pages: the browser-safe configuration only). */
+  browser: boolean;
   secretHash: string;
   /** Epoch ms at which a rotated key stops working; null when it was not rotated. */
   expiresAt: number | null;

@@ -231,6 +231,18 @@ describe('verdict keys create', () => {
     expect(denied.code).toBe(4);
     expect(denied.stderr).toMatch(/\(403\)\n$/);
   });
+
+  test('--browser makes a browser key: it reads the browser-safe configuration only; only with --scope assign', async () => {
+    const r = await verdict(['keys', 'create', '--scope', 'assign', '--browser', '--name', 'shop pages'], { VERDICT_KEY: world.adminKey });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Created assign \(browser\) key key_\w+ \("shop pages"\)/);
+    const secret = /^ {2}(\S+)$/m.exec(r.stdout)![1];
+    expect((await world.api.get('/v1/config').set(bearer(secret)).expect(200)).body.shape).toBe('browser');
+    await world.api.get('/v1/config?shape=server').set(bearer(secret)).expect(403);
+    const wrong = await verdict(['keys', 'create', '--scope', 'read', '--browser', '--name', 'x'], { VERDICT_KEY: world.adminKey });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/--browser needs --scope assign/);
+  });
 });
 
 describe('verdict keys rotate', () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { lookAtStream } from '../helpers/sse';
 import { bearer, contractFetch, useWorld } from '../helpers/world';
 import { contract } from '../../src/contract';
 
@@ -27,31 +28,37 @@ const urlOf = (p: string) => p.replace(/\{([^}]+)\}/g, (_m, name: string) => {
   return SAMPLE[name];
 });
 
-type Credential = 'none' | 'unknown' | 'revoked' | 'expired' | 'assign' | 'read' | 'admin';
-const CREDENTIALS: Credential[] = ['none', 'unknown', 'revoked', 'expired', 'assign', 'read', 'admin'];
+type Credential = 'none' | 'unknown' | 'revoked' | 'expired' | 'assign' | 'browser' | 'read' | 'admin';
+const CREDENTIALS: Credential[] = ['none', 'unknown', 'revoked', 'expired', 'assign', 'browser', 'read', 'admin'];
 
 /**
  * The documented rule (openapi.yaml's description): an operation without `x-scope` is public
  * (`security: []`); one with a scope needs a valid key of that scope, or an admin key; no key,
- * an unknown, revoked or expired (rotated, overlap over) key is 401.
+ * an unknown, revoked or expired (rotated, overlap over) key is 401. A browser key is an
+ * assign key (the configuration's server shape aside: checked below).
  */
 function expected(scope: string | undefined, credential: Credential): 'public' | 401 | 403 | 'allowed' {
   if (!scope) return 'public';
   if (credential === 'none' || credential === 'unknown' || credential === 'revoked' || credential === 'expired') return 401;
-  return credential === 'admin' || credential === scope ? 'allowed' : 403;
+  const has = credential === 'browser' ? 'assign' : credential;
+  return has === 'admin' || has === scope ? 'allowed' : 403;
 }
 
-/** An operation whose 200 is an event stream: it stays open, so only its status and headers (and a refusal's body) are read. */
+/** An operation whose answer is a never-ending event stream: looked at (status, first event), then closed. */
 const isStream = (op: { responses?: Record<string, unknown> }) =>
-  JSON.stringify((op.responses ?? {})['200'] ?? {}).includes('text/event-stream');
+  Object.keys((op.responses?.['200'] as { content?: Record<string, unknown> } | undefined)?.content ?? {}).includes('text/event-stream');
 
-async function openStream(url: string, h: Record<string, string>) {
-  const abort = new AbortController();
-  const res = await fetch(url, { headers: h, signal: abort.signal });
-  const contentType = res.headers.get('content-type') ?? '';
-  const body = contentType.startsWith('application/') ? await res.json() : {};
-  abort.abort();
-  return { status: res.status, headers: Object.fromEntries(res.headers), body };
+/** The status, headers and body of one request, whatever the operation (a stream is closed after its first event). */
+async function call(world: { url: string; api: ReturnType<typeof useWorld>['api'] }, method: string, url: string, op: { responses?: Record<string, unknown> }, headers: Record<string, string>) {
+  if (method === 'get' && isStream(op)) {
+    const look = await lookAtStream(`${world.url}${url}`, headers);
+    return { status: look.status, headers: Object.fromEntries(look.headers) as Record<string, string>, body: look.body as { type?: string } };
+  }
+  let req = world.api[method as 'get'](url).set(headers);
+  if (method === 'options') req = req.set({ Origin: 'https://shop.example', 'Access-Control-Request-Method': 'POST' });
+  const hasBody = ['post', 'patch', 'put'].includes(method);
+  const res = hasBody ? await req.set('Content-Type', 'application/json').send('{}') : await req;
+  return { status: res.status, headers: res.headers as Record<string, string>, body: res.body as { type?: string } };
 }
 
 describe('the access matrix', () => {
@@ -67,6 +74,7 @@ describe('the access matrix', () => {
     await world.rt.keys.rotate('test', rotated.id, 0);
     headers.set('expired', bearer(rotated.secret));
     for (const scope of ['assign', 'read', 'admin'] as const) headers.set(scope, bearer(await world.key(scope)));
+    headers.set('browser', bearer((await world.rt.keys.create('test', 'browser', 'assign', { browser: true })).secret));
   });
 
   test('the contract the service routes by is exactly openapi.yaml', () => {
@@ -87,16 +95,13 @@ describe('the access matrix', () => {
     }
   });
 
-  test('every operation × {no key, unknown, revoked, expired, each scope}: exactly the documented access', async () => {
+  test('every operation × {no key, unknown, revoked, expired, each scope, a browser key}: exactly the documented access', async () => {
     const table: string[] = [];
     const wrong: string[] = [];
     for (const { path: p, method, op } of documented) {
       for (const credential of CREDENTIALS) {
         const url = urlOf(p);
-        let req = world.api[method as 'get'](url).set(headers.get(credential)!);
-        if (method === 'options') req = req.set({ Origin: 'https://shop.example', 'Access-Control-Request-Method': 'POST' });
-        const hasBody = ['post', 'patch', 'put'].includes(method);
-        const res = isStream(op) ? await openStream(world.url + url, headers.get(credential)!) : hasBody ? await req.set('Content-Type', 'application/json').send('{}') : await req;
+        const res = await call(world, method, url, op, headers.get(credential)!);
         const want = expected(op['x-scope'], credential);
         const got = res.status;
         table.push(`${method.toUpperCase()} ${p} ${credential}: ${got}`);
@@ -112,6 +117,23 @@ describe('the access matrix', () => {
     }
     expect(wrong).toEqual([]);
     expect(table).toHaveLength(documented.length * CREDENTIALS.length);
+  });
+
+  test('the configuration\'s server shape (shape=server): never for a browser key (403 browser-key), for an assign or admin key', async () => {
+    const withShape = documented.filter(({ op }) => JSON.stringify(op).includes('"name":"shape"'));
+    expect(withShape.map((d) => `${d.method.toUpperCase()} ${d.path}`).sort()).toEqual(['GET /v1/config', 'GET /v1/config/stream']);
+    const wrong: string[] = [];
+    for (const { path: p, method, op } of withShape) {
+      for (const credential of ['assign', 'browser', 'admin'] as const) {
+        for (const shape of ['server', 'browser']) {
+          const res = await call(world, method, `${p}?shape=${shape}`, op, headers.get(credential)!);
+          const refused = credential === 'browser' && shape === 'server';
+          const ok = refused ? res.status === 403 && res.body.type === 'urn:verdict:problem:browser-key' : res.status === 200;
+          if (!ok) wrong.push(`${method.toUpperCase()} ${p}?shape=${shape} with ${credential}: got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
 

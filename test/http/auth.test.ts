@@ -48,7 +48,7 @@ test('a created key is shown once, stored only as a hash, works for its scope, a
 
   const listed = await world.api.get('/v1/keys').set(admin).expect(200);
   const entry = listed.body.items.find((k: { id: string }) => k.id === id);
-  expect(entry).toEqual({ id, name: 'ci', scope: 'read', createdAt: created.body.createdAt, revokedAt: null, expiresAt: null });
+  expect(entry).toEqual({ id, name: 'ci', scope: 'read', browser: false, createdAt: created.body.createdAt, revokedAt: null, expiresAt: null });
   expect(JSON.stringify(listed.body)).not.toContain(secret);
 
   const { rows } = await world.rt.db.query<{ secret_hash: string }>('SELECT secret_hash FROM api_keys WHERE id = $1', [id]);

@@ -169,4 +169,11 @@ describe('GET /v1/config/stream', () => {
       await other?.close();
     }
   });
+
+  test('a HEAD of the stream answers its headers and ends (it held the connection open forever)', async () => {
+    // fetch: a HEAD has no body for the contract check to read.
+    const res = await fetch(`${world.url}/v1/config/stream`, { method: 'HEAD', headers: bearer(assignKey), signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  });
 });

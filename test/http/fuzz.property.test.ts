@@ -41,11 +41,16 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) protectedKeys.push(await runExperiment(world, {}, { plan, complete: true, days: 3 }));
   for (let i = 0; i < 2; i++) ownKeys.push(await runExperiment(world, { segments: ['device'] }, { plan }));
   ownUnits = (await world.rt.db.query<{ unit_id: string }>('SELECT unit_id FROM exposures x JOIN experiments e ON e.id = x.experiment_id WHERE e.key = ANY($1) LIMIT 20', [ownKeys])).rows.map((r) => r.unit_id);
-  const keys = [await world.rt.keys.create('fuzz', 'fuzz read', 'read'), await world.rt.keys.create('fuzz', 'fuzz assign', 'assign')];
+  const keys = [
+    await world.rt.keys.create('fuzz', 'fuzz read', 'read'),
+    await world.rt.keys.create('fuzz', 'fuzz assign', 'assign'),
+    await world.rt.keys.create('fuzz', 'fuzz browser', 'assign', { browser: true }),
+  ];
   credentials = [
     `Bearer ${world.adminKey}`,
     `Bearer ${keys[0].secret}`,
     `Bearer ${keys[1].secret}`,
+    `Bearer ${keys[2].secret}`,
     '',
     'Bearer vk_unknown',
     'Basic YTpi',
@@ -89,18 +94,29 @@ function send(agent: http.Agent, port: number, r: FuzzRequest): Promise<{ status
     const headers: Record<string, string | number> = { ...r.headers };
     if (r.body) headers['Content-Length'] = r.body.length;
     const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent }, (res) => {
-      if ((res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-        // The config stream stays open by design: its status and media type are the answer.
+      const chunks: Buffer[] = [];
+      // An event stream (GET /v1/config/stream) never ends: its first event is the answer, then the connection is closed.
+      const stream = (res.headers['content-type'] ?? '').startsWith('text/event-stream');
+      if (stream && r.method === 'HEAD') {
+        // A HEAD of the stream has headers only, and never ends either.
         resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: '' });
         req.destroy();
         return;
       }
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (stream && /(^|\n)event:/.test(Buffer.concat(chunks).toString('utf8'))) {
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: Buffer.concat(chunks).toString('utf8') });
+          req.destroy();
+        }
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);
+    // No whole answer within a minute is a hang: reported with the request, never waited on forever.
+    const timer = setTimeout(() => req.destroy(new Error('no whole answer within 60 s')), 60_000);
+    req.on('close', () => clearTimeout(timer));
     req.end(r.body);
   });
 }

@@ -61,6 +61,24 @@ test('keys: create prints a working key once; list shows it without the secret; 
   }
 });
 
+test('keys: create --browser makes a browser key (listed as assign+browser; the browser-safe configuration only); only with --scope assign', async () => {
+  const created = await run('keys', ['create', '--scope', 'assign', '--browser', '--name', 'pages'], storage.env);
+  expect(created.code).toBe(0);
+  const [, id, secret] = /^created (\S+) \(assign, browser, "pages"\)\. The key, shown this once:\n\n {2}(\S+)\n/.exec(created.stdout) ?? [];
+  expect(secret).toBeDefined();
+  expect((await run('keys', ['list'], storage.env)).stdout).toMatch(new RegExp(`^${id}\\tassign\\+browser\\tactive\\t`, 'm'));
+  const server = await spawnServer(storage.env);
+  try {
+    const auth = { Authorization: `Bearer ${secret}` };
+    expect(((await (await contractFetch(`${server.url}/v1/config`, { headers: auth })).json()) as { shape: string }).shape).toBe('browser');
+    expect((await contractFetch(`${server.url}/v1/config?shape=server`, { headers: auth })).status).toBe(403);
+  } finally {
+    await server.stop();
+  }
+  const bad = await run('keys', ['create', '--scope', 'read', '--browser', '--name', 'x'], storage.env);
+  expect(bad).toMatchObject({ code: 4, stdout: '', stderr: 'keys: --browser needs --scope assign\n' });
+});
+
 test('usage mistakes are one line on stderr and a non-zero exit', async () => {
   const bad = await run('keys', ['create', '--scope', 'root', '--name', 'x'], storage.env);
   expect(bad).toMatchObject({ code: 4, stdout: '', stderr: 'keys: --scope must be one of assign, read, admin\n' });

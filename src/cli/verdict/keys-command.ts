@@ -4,18 +4,20 @@ import { EXIT, UsageError } from './cli-errors';
 import { json, print } from './format';
 
 /** `verdict keys create` and `verdict keys rotate` (need an admin key); a new secret is shown once. */
-export const help = `Usage: verdict keys create --scope assign|read|admin --name <name> [--format text|json]
+export const help = `Usage: verdict keys create --scope assign|read|admin --name <name> [--browser] [--format text|json]
        verdict keys rotate <key id> [--overlap <seconds>] [--format text|json]
 
 create: makes an API key (POST /v1/keys; needs an admin key) and prints its secret. The
-secret is shown only this once: Verdict keeps a hash of it.
+secret is shown only this once: Verdict keeps a hash of it. --browser (scope assign only)
+makes a browser key, the one a web page embeds: it assigns and sends events, and reads the
+configuration in its browser-safe shape only (no QA overrides, no drafts).
 
-rotate: replaces a key (POST /v1/keys/{id}/rotate): a new key with the same name and scope,
+rotate: replaces a key (POST /v1/keys/{id}/rotate): a new key with the same name, scope and mark,
 whose secret is printed once; the old key keeps working for --overlap seconds (default
 86400, one day; 0 ends it at once), time to deploy the new one.
 
 Scopes:
-  assign   what a storefront embeds: /v1/assign and /v1/events
+  assign   what a storefront embeds: /v1/assign, /v1/events, /v1/config (--browser in pages)
   read     experiments, results, decisions (what CI needs for "verdict check")
   admin    everything, including keys
 
@@ -23,6 +25,7 @@ ${GLOBAL_HELP}
 
 Examples:
   verdict keys create --scope read --name github-actions
+  verdict keys create --scope assign --browser --name shop-pages
   verdict keys rotate key_AbC123xyz456 --overlap 3600`;
 
 const SCOPES = ['assign', 'read', 'admin'] as const;
@@ -33,6 +36,7 @@ export async function run(args: string[]): Promise<number> {
     name: { type: 'string' },
     format: { type: 'string' },
     overlap: { type: 'string' },
+    browser: { type: 'boolean' },
   });
   if (values.help) {
     print(help);
@@ -45,14 +49,16 @@ export async function run(args: string[]): Promise<number> {
   const scope = choice('keys create', 'scope', values.scope, SCOPES, 'read');
   const name = values.name?.trim();
   if (!name || name.length > 100) throw new UsageError('keys create: --name <name> is required (1 to 100 characters)');
+  const browser = values.browser === true;
+  if (browser && scope !== 'assign') throw new UsageError(`keys create: --browser needs --scope assign (a page must never hold a ${scope} key)`);
   const format = choice('keys create', 'format', values.format, ['text', 'json'] as const, 'text');
   const conn = connection(values);
 
-  const { data } = await send(conn, api(conn).POST('/v1/keys', { body: { name, scope } }));
+  const { data } = await send(conn, api(conn).POST('/v1/keys', { body: browser ? { name, scope, browser } : { name, scope } }));
   if (format === 'json') print(json(data));
   else {
     print([
-      `Created ${data.scope} key ${data.id} ("${data.name}"). Its secret:`,
+      `Created ${data.scope}${data.browser ? ' (browser)' : ''} key ${data.id} ("${data.name}"). Its secret:`,
       '',
       `  ${data.secret}`,
       '',

@@ -13,8 +13,8 @@ export function keyHandlers(rt: Runtime): Handlers {
       res.json({ items: await rt.keys.list() });
     },
     async createKey(req, res) {
-      const { name, scope } = req.body as { name: string; scope: Scope };
-      res.status(201).json(await rt.keys.create(actorOf(res), name, scope));
+      const { name, scope, browser } = req.body as { name: string; scope: Scope; browser?: boolean };
+      res.status(201).json(await rt.keys.create(actorOf(res), name, scope, { browser }));
     },
     async rotateKey(req, res) {
       const body = (req.body ?? {}) as { overlapSeconds?: number };

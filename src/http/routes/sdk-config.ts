@@ -1,5 +1,6 @@
 import { createSession } from 'better-sse';
 import type { Request, Response } from 'express';
+import { VerdictError } from '../../errors';
 import type { Runtime } from '../../runtime';
 import type { ConfigShape } from '../../serving/config-snapshot';
 import type { Handlers } from '../handlers';
@@ -13,9 +14,20 @@ import { locals } from '../locals';
  */
 const KEEP_ALIVE_MS = 15_000;
 
+/**
+ * The shape asked for (`?shape=`), else the key's own: browser for a browser key, server for
+ * any other. A browser key never gets the server shape (403), whatever it asks.
+ */
 function shapeOf(res: Response): ConfigShape {
-  const { query } = locals(res);
-  return query.shape === 'browser' ? 'browser' : 'server';
+  const { query, principal } = locals(res);
+  const browserKey = principal?.browser === true;
+  if (query.shape === 'server' && browserKey) {
+    throw new VerdictError('forbidden', 'a browser key reads the browser-safe configuration only (shape=browser); the server shape needs an assign key not marked browser', {
+      type: 'browser-key',
+    });
+  }
+  if (query.shape === 'browser' || query.shape === 'server') return query.shape;
+  return browserKey ? 'browser' : 'server';
 }
 
 /** Whether an If-None-Match header names this ETag (or is `*`). */
@@ -38,6 +50,9 @@ export function configHandlers(rt: Runtime): Handlers {
     },
     async streamConfig(req: Request, res: Response) {
       const shape = shapeOf(res);
+      // A HEAD has no body to stream: Node would hold its headers back until the end, which never
+      // comes, and the connection would hang open. Answer the headers alone, and end.
+      if (req.method === 'HEAD') return void res.status(200).type('text/event-stream').setHeader('Cache-Control', 'no-cache').end();
       const session = await createSession(req, res, {
         keepAlive: KEEP_ALIVE_MS,
         retry: 1000,
