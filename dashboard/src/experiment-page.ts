@@ -161,10 +161,13 @@ function metricTable(e: Experiment, m: MetricResults): HTMLTableElement {
 }
 
 /** The heterogeneity verdict of one attribute: whether the lift differs by it, with Q, its Holm-adjusted p-value, I² and τ². */
+const pIs = (p: number | null) => (p !== null && p < 0.001 ? 'p < 0.001' : `p = ${pValue(p)}`);
+
+/** The heterogeneity verdict of one attribute: whether the lift differs by it, with Q, its Holm-adjusted p-value, I² and τ². */
 export function heterogeneity(f: ForWhom): string {
   if (f.q === null) return `Not tested: ${f.reason ?? 'fewer than two values with enough data'}.`;
-  const stats = `Cochran's Q = ${f.q.toFixed(2)} on ${f.df} df, p = ${pValue(f.pValue)}, Holm-adjusted p = ${pValue(f.pValueAdjusted)}, I² = ${percent(f.i2, 0)}, τ² = ${f.tau2 === null ? '—' : f.tau2.toPrecision(2)}`;
-  return f.significant ? `The lift differs by ${f.attribute} (${stats}).` : `No evidence that the lift differs by ${f.attribute} (${stats}): read the shrunk lifts, which lean on the overall effect.`;
+  const stats = `Cochran's Q = ${f.q.toFixed(2)} on ${f.df} df, ${pIs(f.pValue)}, Holm-adjusted ${pIs(f.pValueAdjusted)}; I² = ${percent(f.i2, 0)}, τ² = ${f.tau2 === null ? '—' : f.tau2.toPrecision(2)}`;
+  return f.significant ? `Verdict: the lift differs by ${f.attribute} (${stats}).` : `Verdict: no evidence that the lift differs by ${f.attribute} (${stats}).`;
 }
 
 const forestRow = (v: SegmentLift): ForestRow => ({

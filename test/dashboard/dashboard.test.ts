@@ -188,7 +188,8 @@ maybe('the dashboard in Chromium', () => {
       expect(await block.locator('canvas').count()).toBe(1);
       expect(await block.getAttribute('data-significant')).toBe(String(f.significant));
       expect(await block.locator('.verdict').innerText()).toBe(f.summary);
-      expect(await block.locator('.heterogeneity').innerText()).toContain(`Holm-adjusted p = ${pValue(f.pValueAdjusted)}, I² = ${percent(f.i2, 0)}`);
+      const holm = f.pValueAdjusted < 0.001 ? 'p < 0.001' : `p = ${pValue(f.pValueAdjusted)}`;
+      expect(await block.locator('.heterogeneity').innerText()).toContain(`Holm-adjusted ${holm}; I² = ${percent(f.i2, 0)}`);
       expect(await block.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-value')))).toEqual(f.values.map((v: any) => v.value ?? '(not sent)'));
       for (const v of f.values) {
         const row = block.locator(`tr[data-value="${v.value}"]`);
@@ -200,7 +201,7 @@ maybe('the dashboard in Chromium', () => {
       }
     }
     const lifecycle = page.locator('.for-whom-attribute[data-attribute="lifecycle"]');
-    expect(await lifecycle.locator('.heterogeneity').innerText()).toMatch(/^The lift differs by lifecycle/);
+    expect(await lifecycle.locator('.heterogeneity').innerText()).toMatch(/^Verdict: the lift differs by lifecycle/);
     expect(await lifecycle.locator('tr[data-value="returning"] [data-col=rollout]').innerText()).toBe('Ship');
     // The lift over time: one point per simulated day of the daily endpoint; its last day is the overall result.
     expect(await page.locator('#over-time canvas').count()).toBe(1);
