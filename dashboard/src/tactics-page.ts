@@ -86,7 +86,7 @@ export async function tacticsPage(focus?: string): Promise<HTMLElement> {
     'div',
     {},
     h('h1', {}, 'Tactics'),
-    h('p', { class: 'muted' }, 'Which personalization tactics work, across experiments. A win is a ship decision; running experiments are listed, not counted.'),
+    h('p', { class: 'muted' }, 'Which personalization tactics work, across experiments. A win is a ship decision, a loss a rollback, inconclusive a completed experiment with neither; running experiments not yet decided, and invalid ones, are listed but not counted. Pooled lifts take the completed experiments.'),
     tactics.map((t, i) => {
       const card = cards[i];
       return h(

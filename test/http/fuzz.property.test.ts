@@ -92,6 +92,15 @@ function send(agent: http.Agent, port: number, r: FuzzRequest): Promise<{ status
     const headers: Record<string, string | number> = { ...r.headers };
     if (r.body) headers['Content-Length'] = r.body.length;
     const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent }, (res) => {
+      // An event stream (GET /v1/config/stream) stays open: its first event is the answer, then it is closed.
+      if (r.method !== 'HEAD' && (res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        res.once('data', (c: Buffer) => {
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: c.toString('utf8') });
+          res.destroy();
+        });
+        res.on('error', () => undefined);
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: Buffer.concat(chunks).toString('utf8') }));
