@@ -51,8 +51,7 @@ function headlineComparison(decision: Decision) {
 export function headline(e: Experiment, decision: Decision): string {
   const c = headlineComparison(decision);
   const metric = nameOfMetric(e, decision.metric);
-  const suspicious = decision.decision === 'invalid' && decision.warnings.some(isSuspicious) && !decision.srm.mismatch;
-  const phrase = suspicious ? 'held back: the lift is suspiciously large, check the tracking first' : DECISION_TEXT[decision.decision];
+  const phrase = heldBack(decision) ? 'held back: the lift is suspiciously large, check the tracking first' : DECISION_TEXT[decision.decision];
   const segment = decision.decision === 'invalid' ? null : segmentAction(decision);
   // A segment verdict says where to roll out; the experiment's own decision stays beside it when it differs.
   const action = segment ? (decision.decision === 'ship' ? segment : `${segment}; overall: ${phrase}`) : phrase;
@@ -67,6 +66,8 @@ export function headline(e: Experiment, decision: Decision): string {
 /** The API's warning texts (src/results/trust-checks.ts), by kind. */
 const isSuspicious = (w: string) => /suspiciously large/.test(w);
 const isNotEnoughData = (w: string) => /not enough data yet/.test(w);
+/** Whether the decision is invalid because of an unacknowledged suspicious lift on the decided metric (its warnings name the metric first). */
+const heldBack = (d: Decision) => d.decision === 'invalid' && !d.srm.mismatch && d.warnings.some((w) => isSuspicious(w) && w.startsWith(`${d.metric}, `));
 
 /**
  * Health banners from the decision's `warnings` (the decided metric and its guardrails) and the
@@ -75,7 +76,7 @@ const isNotEnoughData = (w: string) => /not enough data yet/.test(w);
  */
 function banners(e: Experiment, results: Results, decision: Decision | null, acknowledged: boolean): HTMLElement[] {
   const out: HTMLElement[] = [];
-  const banner = (kind: string, id: string, title: string, ...body: (string | HTMLElement)[]) =>
+  const banner = (kind: string, id: string, title: string, ...body: (string | HTMLElement | null)[]) =>
     h('div', { class: `banner banner-${kind}`, role: 'status', 'data-banner': id }, h('strong', {}, title), ' ', ...body);
   if (results.srm.mismatch) {
     out.push(banner('danger', 'srm', 'Sample ratio mismatch.', `The split of units between variants is not what the weights say (p = ${pValue(results.srm.pValue)}): an assignment or tracking bug. Do not trust these results.`));
@@ -86,17 +87,22 @@ function banners(e: Experiment, results: Results, decision: Decision | null, ack
     out.push(banner('warn', 'data', 'Not enough data.', `${results.minimumData.rule} No p-value is shown until then.`, h('ul', {}, thin.map((w) => h('li', {}, w)))));
   }
   const suspicious = warnings.filter(isSuspicious);
+  const held = decision !== null && heldBack(decision);
   if (suspicious.length) {
     out.push(
       banner(
         'danger',
         'suspicious',
         'Suspicious lift.',
-        acknowledged ? 'Acknowledged: the tracking was checked, so the decision below may ship it.' : 'A lift this large on this little data is more often a tracking bug than a real effect; the decision holds a ship back until the lift is acknowledged.',
+        acknowledged
+          ? 'Acknowledged: the tracking was checked, so the decision above may ship it.'
+          : `A lift this large on this little data is more often a tracking bug than a real effect: check the tracking.${held ? ' The decision holds the ship back until the lift is acknowledged.' : ''}`,
         h('ul', {}, suspicious.map((w) => h('li', {}, w))),
         acknowledged
           ? h('a', { href: `#/experiments/${encodeURIComponent(e.key)}` }, 'Decide without the acknowledgement')
-          : h('a', { href: `#/experiments/${encodeURIComponent(e.key)}/acknowledged` }, 'I checked the tracking: decide with the lift acknowledged'),
+          : held
+            ? h('a', { href: `#/experiments/${encodeURIComponent(e.key)}/acknowledged` }, 'I checked the tracking: decide with the lift acknowledged')
+            : null,
       ),
     );
   }

@@ -23,6 +23,7 @@ import { bearer, useWorld } from '../helpers/world';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_206);
 const CONCURRENCY = 16;
+const NO_ANSWER_MS = 30_000;
 
 jest.setTimeout(600_000);
 
@@ -107,6 +108,8 @@ function send(agent: http.Agent, port: number, r: FuzzRequest): Promise<{ status
       res.on('error', reject);
     });
     req.on('error', reject);
+    // A request left without an answer is a failure that names it, not a hang of the whole run.
+    req.setTimeout(NO_ANSWER_MS, () => req.destroy(new Error(`no answer in ${NO_ANSWER_MS / 1000} s`)));
     req.end(r.body);
   });
 }
