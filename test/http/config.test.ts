@@ -169,4 +169,12 @@ describe('GET /v1/config/stream', () => {
       await other?.close();
     }
   });
+
+  test('HEAD answers the stream\'s headers at once and ends (found by the contract fuzz: it used to hang)', async () => {
+    const head = (headers: Record<string, string>) => fetch(`${world.url}/v1/config/stream`, { method: 'HEAD', headers, signal: AbortSignal.timeout(10_000) });
+    const res = await head(bearer(assignKey));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect((await head({})).status).toBe(401);
+  });
 });

@@ -38,6 +38,12 @@ export function configHandlers(rt: Runtime): Handlers {
     },
     async streamConfig(req: Request, res: Response) {
       const shape = shapeOf(res);
+      // HEAD: the stream's headers and no body. Opened as a stream it would never send its
+      // headers (nothing of an event stream is written to a HEAD answer) nor end.
+      if (req.method === 'HEAD') {
+        res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' }).end();
+        return;
+      }
       const session = await createSession(req, res, {
         keepAlive: KEEP_ALIVE_MS,
         retry: 1000,
