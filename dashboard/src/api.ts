@@ -18,6 +18,12 @@ export type DailyResults = S['DailyResults'];
 export type Scorecard = S['Scorecard'];
 export type TacticSummary = S['TacticSummary'];
 export type FactorEffect = S['FactorEffect'];
+export type ForWhom = S['ForWhom'];
+export type SegmentLift = S['SegmentLift'];
+export type SegmentDecision = S['SegmentDecision'];
+export type PairDecision = S['PairDecision'];
+export type Power = S['Power'];
+export type IntervalType = S['IntervalType'];
 export type Problem = S['Problem'];
 export type Scope = S['Scope'];
 
@@ -93,7 +99,9 @@ export const api = {
   experiment: (key: string) => json<Experiment>('GET', `/v1/experiments/${enc(key)}`),
   results: (key: string) => json<Results>('GET', `/v1/experiments/${enc(key)}/results`),
   daily: (key: string, metric?: string) => json<DailyResults>('GET', `/v1/experiments/${enc(key)}/results/daily${metric ? `?metric=${enc(metric)}` : ''}`),
-  decision: (key: string) => json<Decision>('GET', `/v1/experiments/${enc(key)}/decision`),
+  /** The decision; `acknowledge` names warnings the marketer has checked (`suspicious_lift`). */
+  decision: (key: string, acknowledge: readonly string[] = []) =>
+    json<Decision>('GET', `/v1/experiments/${enc(key)}/decision${acknowledge.length ? `?${acknowledge.map((a) => `acknowledge=${enc(a)}`).join('&')}` : ''}`),
   tactics: async () => (await json<{ items: TacticSummary[] }>('GET', '/v1/tactics')).items,
   scorecard: (tactic: string) => json<Scorecard>('GET', `/v1/tactics/${enc(tactic)}`),
   create: (body: unknown) => json<Experiment>('POST', '/v1/experiments', body),

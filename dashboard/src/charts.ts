@@ -44,12 +44,12 @@ export function forestPlot(rows: readonly ForestRow[], label: string): HTMLEleme
   const toPct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : x * 100);
   const bar = (r: { ci: readonly number[] | null }) => (r.ci ? [toPct(r.ci[0]), toPct(r.ci[1])] : null);
   const datasets: ChartDataset<'bar' | 'line', unknown[]>[] = [
-    { type: 'bar', label: withShrunk ? 'Raw 95 % CI' : '95 % CI', data: rows.map(bar), backgroundColor: css('--chart-1'), barThickness: 6, order: 2 },
+    { type: 'bar', label: withShrunk ? 'Raw interval' : '95 % CI', data: rows.map(bar), backgroundColor: css('--chart-1'), barThickness: 6, order: 2 },
     { type: 'line', label: withShrunk ? 'Raw lift' : 'Lift', data: rows.map((r) => toPct(r.estimate)), showLine: false, pointRadius: 5, pointBackgroundColor: css('--chart-1'), borderColor: css('--chart-1'), order: 1 },
   ];
   if (withShrunk) {
     datasets.push(
-      { type: 'bar', label: 'Shrunk 95 % CI', data: rows.map((r) => (r.shrunk ? bar(r.shrunk) : null)), backgroundColor: css('--chart-2'), barThickness: 6, order: 2 },
+      { type: 'bar', label: 'Shrunk interval', data: rows.map((r) => (r.shrunk ? bar(r.shrunk) : null)), backgroundColor: css('--chart-2'), barThickness: 6, order: 2 },
       { type: 'line', label: 'Shrunk lift', data: rows.map((r) => toPct(r.shrunk?.estimate)), showLine: false, pointRadius: 5, pointStyle: 'rectRot', pointBackgroundColor: css('--chart-2'), borderColor: css('--chart-2'), order: 1 },
     );
   }

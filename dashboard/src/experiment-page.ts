@@ -1,4 +1,4 @@
-import { api, session, type Arm, type Comparison, type DailyResults, type Decision, type Experiment, type FactorEffect, type MetricResults, type Results } from './api';
+import { api, session, type Arm, type Comparison, type DailyResults, type Decision, type Experiment, type FactorEffect, type ForWhom, type IntervalType, type MetricResults, type PairDecision, type Results, type SegmentDecision, type SegmentLift } from './api';
 import { forestPlot, liftOverTime, type ForestRow } from './charts';
 import { download, h, tableWrap, term } from './dom';
 import { count, days, interval, lift, metricValue, pValue, percent, toCsv } from './format';
@@ -25,31 +25,20 @@ const nameOfMetric = (e: Experiment, key: string) => {
 };
 const level = (alpha: number) => `${Math.round((1 - alpha) * 100)} %`;
 
+/** Words for a list: "a", "a and b", "a, b and c". */
+const words = (xs: readonly string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+const valueName = (v: string | null) => (v === null ? '(not sent)' : v);
+
 /**
- * The segment values a segment-aware decision ships to, when the API gives them (issue 16's
- * `segments` on the decision; read loosely, so an older server simply has none).
+ * Where to roll out, from the decision's `segments` (the attribute whose lift differs most,
+ * Holm-adjusted): "ready to ship to returning customers", with the values to leave out.
+ * Empty when the decision has no segment verdict or ships to no value.
  */
-export function shipTargets(decision: Decision): string[] {
-  const seg = (decision as unknown as { segments?: unknown }).segments;
-  const out: string[] = [];
-  const visit = (x: unknown) => {
-    if (!x || typeof x !== 'object') return;
-    const o = x as Record<string, unknown>;
-    const list = o.shipTo ?? o.ship_to;
-    if (Array.isArray(list)) {
-      for (const v of list) {
-        if (typeof v === 'string') out.push(o.attribute ? `${String(o.attribute)} = ${v}` : v);
-        else if (v && typeof v === 'object') {
-          const r = v as Record<string, unknown>;
-          out.push(r.attribute ? `${String(r.attribute)} = ${String(r.value)}` : String(r.value ?? ''));
-        }
-      }
-    }
-    if (Array.isArray(x)) x.forEach(visit);
-  };
-  if (Array.isArray(seg)) seg.forEach(visit);
-  else visit(seg);
-  return out;
+export function segmentAction(decision: Decision): string | null {
+  const s = decision.segments;
+  if (!s || !s.ship_to.length) return null;
+  const exclude = s.exclude.map(valueName);
+  return `ready to ship to ${words(s.ship_to)} customers (${s.attribute})${exclude.length ? `, not to ${words(exclude)}` : ''}`;
 }
 
 /** The comparison the headline is about: the decided arm, else the treatment with the largest lift. */
@@ -62,9 +51,10 @@ function headlineComparison(decision: Decision) {
 export function headline(e: Experiment, decision: Decision): string {
   const c = headlineComparison(decision);
   const metric = nameOfMetric(e, decision.metric);
-  const phrase = DECISION_TEXT[decision.decision];
-  const targets = shipTargets(decision);
-  const action = decision.decision === 'ship' && targets.length ? `${phrase} to ${targets.join(', ')}` : phrase;
+  const phrase = heldBack(decision) ? 'held back: the lift is suspiciously large, check the tracking first' : DECISION_TEXT[decision.decision];
+  const segment = decision.decision === 'invalid' ? null : segmentAction(decision);
+  // A segment verdict says where to roll out; the experiment's own decision stays beside it when it differs.
+  const action = segment ? (decision.decision === 'ship' ? segment : `${segment}; overall: ${phrase}`) : phrase;
   if (!c || c.relative.estimate === null) return `${e.name}: no lift on ${metric} yet; ${action}.`;
   const r = c.relative.estimate;
   const verb = r > 0 ? 'raises' : r < 0 ? 'lowers' : 'does not change';
@@ -73,29 +63,72 @@ export function headline(e: Experiment, decision: Decision): string {
   return `${nameOfVariant(e, c.variant)} ${verb} ${metric}${by}${ci}; ${action}.`;
 }
 
-function banners(results: Results, primary: MetricResults | undefined): HTMLElement[] {
+/** The API's warning texts (src/results/trust-checks.ts), by kind. */
+const isSuspicious = (w: string) => /suspiciously large/.test(w);
+const isNotEnoughData = (w: string) => /not enough data yet/.test(w);
+/** Whether the decision is invalid because of an unacknowledged suspicious lift on the decided metric (its warnings name the metric first). */
+const heldBack = (d: Decision) => d.decision === 'invalid' && !d.srm.mismatch && d.warnings.some((w) => isSuspicious(w) && w.startsWith(`${d.metric}, `));
+
+/**
+ * Health banners from the decision's `warnings` (the decided metric and its guardrails) and the
+ * results' sample ratio check: a mismatch, not enough data, a suspicious lift (with a link to
+ * decide again with it acknowledged, once the tracking is checked).
+ */
+function banners(e: Experiment, results: Results, decision: Decision | null, acknowledged: boolean): HTMLElement[] {
   const out: HTMLElement[] = [];
-  const banner = (kind: string, title: string, text: string) => h('div', { class: `banner banner-${kind}`, role: 'status' }, h('strong', {}, title), ' ', text);
+  const banner = (kind: string, id: string, title: string, ...body: (string | HTMLElement | null)[]) =>
+    h('div', { class: `banner banner-${kind}`, role: 'status', 'data-banner': id }, h('strong', {}, title), ' ', ...body);
   if (results.srm.mismatch) {
-    out.push(banner('danger', 'Sample ratio mismatch.', `The split of units between variants is not what the weights say (p = ${pValue(results.srm.pValue)}): an assignment or tracking bug. Do not trust these results.`));
+    out.push(banner('danger', 'srm', 'Sample ratio mismatch.', `The split of units between variants is not what the weights say (p = ${pValue(results.srm.pValue)}): an assignment or tracking bug. Do not trust these results.`));
   }
-  const comps = primary?.overall.comparisons ?? [];
-  if (comps.length && comps.some((c) => !c.enoughData)) {
-    out.push(banner('warn', 'Not enough data.', `${results.minimumData.rule} No p-value is shown until then.`));
+  const warnings = decision?.warnings ?? [];
+  const thin = warnings.filter(isNotEnoughData);
+  if (thin.length) {
+    out.push(banner('warn', 'data', 'Not enough data.', `${results.minimumData.rule} No p-value is shown until then.`, h('ul', {}, thin.map((w) => h('li', {}, w)))));
   }
-  const warnings = new Set(comps.flatMap((c) => c.warnings));
-  for (const w of warnings) {
-    out.push(banner(/suspicious/i.test(w) ? 'danger' : 'warn', /suspicious/i.test(w) ? 'Suspicious lift.' : 'Warning.', w));
+  const suspicious = warnings.filter(isSuspicious);
+  const held = decision !== null && heldBack(decision);
+  if (suspicious.length) {
+    out.push(
+      banner(
+        'danger',
+        'suspicious',
+        'Suspicious lift.',
+        acknowledged
+          ? 'Acknowledged: the tracking was checked, so the decision above may ship it.'
+          : `A lift this large on this little data is more often a tracking bug than a real effect: check the tracking.${held ? ' The decision holds the ship back until the lift is acknowledged.' : ''}`,
+        h('ul', {}, suspicious.map((w) => h('li', {}, w))),
+        acknowledged
+          ? h('a', { href: `#/experiments/${encodeURIComponent(e.key)}` }, 'Decide without the acknowledgement')
+          : held
+            ? h('a', { href: `#/experiments/${encodeURIComponent(e.key)}/acknowledged` }, 'I checked the tracking: decide with the lift acknowledged')
+            : null,
+      ),
+    );
   }
   return out;
 }
 
+/** "62 % of the sample needed to detect a 5 % lift" (a drop, for a metric that should decrease), and what the observed lift needs. */
 function powerProgress(m: MetricResults): HTMLElement | null {
   const p = m.power;
   if (p.unitsPerArm === null || p.unitsPerArm === 0) return h('p', { class: 'muted' }, `Power: ${p.reason ?? 'not computable yet.'}`);
   const share = Math.min(1, p.currentUnitsPerArm / p.unitsPerArm);
-  const text = `${percent(share, 0)} of the sample needed to detect a ${percent(p.mde, 0)} lift (${count(p.currentUnitsPerArm)} of ${count(p.unitsPerArm)} units per arm)`;
-  return h('div', { class: 'power' }, h('label', { for: 'power-progress' }, text), h('progress', { id: 'power-progress', max: 100, value: Math.round(share * 100) }, percent(share, 0)));
+  const change = p.direction === 'decrease' ? 'drop' : 'lift';
+  const text = `${percent(share, 0)} of the sample needed to detect a ${percent(Math.abs(p.lift), 0)} ${change} (${count(p.currentUnitsPerArm)} of ${count(p.unitsPerArm)} units per arm)`;
+  const o = p.observed;
+  const observed = o
+    ? o.unitsPerArm === null
+      ? null
+      : `At the lift seen so far (${lift(o.lift)}, ${o.direction === 'good' ? 'the good way' : o.direction === 'bad' ? 'the wrong way' : 'no change'}), a true effect that size needs ${count(o.unitsPerArm)} units per arm: ${o.detectable ? 'the arms have them' : `${count(o.moreUnitsPerArm)} more per arm`}.`
+    : null;
+  return h(
+    'div',
+    { class: 'power' },
+    h('label', { for: 'power-progress' }, text),
+    h('progress', { id: 'power-progress', max: 100, value: Math.round(share * 100) }, percent(share, 0)),
+    observed ? h('p', { class: 'muted', 'data-power': 'observed' }, observed) : null,
+  );
 }
 
 async function csvButton(label: string, file: string, make: () => Promise<Blob>): Promise<HTMLElement> {
@@ -133,78 +166,87 @@ function metricTable(e: Experiment, m: MetricResults): HTMLTableElement {
   );
 }
 
-/** Issue 16's `forWhom` on a metric's results, read loosely: per attribute, a verdict and raw and shrunk lifts per value. */
-interface ForWhomAttribute {
-  attribute: string;
-  verdict: string | null;
-  rows: ForestRow[];
+/** The heterogeneity verdict of one attribute: whether the lift differs by it, with Q, its Holm-adjusted p-value, I² and τ². */
+const pIs = (p: number | null) => (p !== null && p < 0.001 ? 'p < 0.001' : `p = ${pValue(p)}`);
+
+/** The heterogeneity verdict of one attribute: whether the lift differs by it, with Q, its Holm-adjusted p-value, I² and τ². */
+export function heterogeneity(f: ForWhom): string {
+  if (f.q === null) return `Not tested: ${f.reason ?? 'fewer than two values with enough data'}.`;
+  const stats = `Cochran's Q = ${f.q.toFixed(2)} on ${f.df} df, ${pIs(f.pValue)}, Holm-adjusted ${pIs(f.pValueAdjusted)}; I² = ${percent(f.i2, 0)}, τ² = ${f.tau2 === null ? '—' : f.tau2.toPrecision(2)}`;
+  return f.significant ? `Verdict: the lift differs by ${f.attribute} (${stats}).` : `Verdict: no evidence that the lift differs by ${f.attribute} (${stats}).`;
 }
 
-function forWhomOf(m: MetricResults, variant: string | undefined): ForWhomAttribute[] | null {
-  const raw = (m as unknown as { forWhom?: unknown }).forWhom;
-  if (!raw || typeof raw !== 'object') return null;
-  const list: unknown[] = Array.isArray(raw) ? raw : Array.isArray((raw as { attributes?: unknown }).attributes) ? ((raw as { attributes: unknown[] }).attributes) : [];
-  const est = (x: unknown): { estimate: number | null; ci: readonly number[] | null } => {
-    const o = (x ?? {}) as Record<string, unknown>;
-    const inner = (o.relative ?? o) as Record<string, unknown>;
-    return { estimate: typeof inner.estimate === 'number' ? inner.estimate : typeof inner.lift === 'number' ? inner.lift : null, ci: Array.isArray(inner.ci) ? (inner.ci as number[]) : null };
-  };
-  const out: ForWhomAttribute[] = [];
-  for (const a of list) {
-    const o = a as Record<string, unknown>;
-    if (typeof o.attribute !== 'string') continue;
-    if (variant && typeof o.variant === 'string' && o.variant !== variant) continue;
-    const values = (o.values ?? o.rows ?? o.segments) as unknown[] | undefined;
-    const verdict = [o.verdict, o.summary, o.sentence, o.text].find((t) => typeof t === 'string') as string | undefined;
-    out.push({
-      attribute: o.attribute,
-      verdict: verdict ?? null,
-      rows: (values ?? []).map((v) => {
-        const r = v as Record<string, unknown>;
-        return { label: r.value === null ? '(not sent)' : String(r.value), ...est(r.raw ?? r), shrunk: r.shrunk ? est(r.shrunk) : undefined };
-      }),
-    });
-  }
-  return out.length ? out : null;
-}
+const forestRow = (v: SegmentLift): ForestRow => ({
+  label: valueName(v.value),
+  estimate: v.lift?.estimate ?? null,
+  ci: v.lift?.ci ?? null,
+  shrunk: { estimate: v.shrunk?.estimate ?? null, ci: v.shrunk?.ci ?? null },
+});
 
-/** Without `forWhom`: the raw per-value lifts from the segment blocks. */
-function forWhomFromSegments(m: MetricResults, variant: string | undefined): ForWhomAttribute[] {
-  const byAttribute = new Map<string, ForestRow[]>();
-  for (const block of m.segments) {
-    const c = block.comparisons.find((x) => x.variant === variant) ?? block.comparisons[0];
-    const rows = byAttribute.get(block.attribute ?? '') ?? [];
-    rows.push({ label: block.value === null ? '(not sent)' : block.value ?? '', estimate: c?.relative.estimate ?? null, ci: c?.relative.ci ?? null });
-    byAttribute.set(block.attribute ?? '', rows);
-  }
-  return [...byAttribute].map(([attribute, rows]) => {
-    const known = rows.filter((r) => r.estimate !== null).sort((a, b) => (b.estimate ?? 0) - (a.estimate ?? 0));
-    const verdict = known.length >= 2 ? `Largest lift: ${known[0].label} ${lift(known[0].estimate)}; smallest: ${known[known.length - 1].label} ${lift(known[known.length - 1].estimate)} (raw per-segment estimates; no heterogeneity test from this server).` : null;
-    return { attribute, verdict, rows };
-  });
-}
-
-function forWhomSection(e: Experiment, m: MetricResults, variant: string | undefined): HTMLElement | null {
-  if (!m.segments.length && !(m as unknown as { forWhom?: unknown }).forWhom) return null;
-  const attributes = forWhomOf(m, variant) ?? forWhomFromSegments(m, variant);
+/**
+ * "For whom": per segment attribute of the decided metric and the decided arm (the results'
+ * `forWhom`), a forest plot of the raw and the shrunk (empirical-Bayes) lift per value, ranked
+ * as the API ranks them, the heterogeneity verdict, and the numbers in a table.
+ */
+function forWhomSection(e: Experiment, m: MetricResults, variant: string | undefined, segments: SegmentDecision | null): HTMLElement | null {
+  const arm = variant ?? m.forWhom[0]?.variant;
+  const blocks = m.forWhom.filter((f) => f.variant === arm);
+  if (!blocks.length) return null;
+  const fate = (f: ForWhom, v: SegmentLift) =>
+    segments && segments.attribute === f.attribute && segments.variant === f.variant
+      ? segments.ship_to.includes(v.value as string) ? 'ship' : segments.exclude.includes(v.value) ? 'exclude' : 'undecided'
+      : null;
   return h(
     'section',
     { class: 'card', id: 'for-whom', 'aria-labelledby': 'for-whom-title' },
-    h('h2', { id: 'for-whom-title' }, term('For whom', 'for whom'), `: ${m.name || m.key}, ${nameOfVariant(e, variant)} vs control`),
-    attributes.map((a) =>
+    h('h2', { id: 'for-whom-title' }, term('For whom', 'for whom'), `: ${m.name || m.key}, ${nameOfVariant(e, arm)} vs control`),
+    h('p', { class: 'muted' }, 'Per value: the raw lift, from that value\'s units alone, and the shrunk lift, pulled toward the overall effect as much as the value\'s data is thin. Intervals are corrected for the number of values.'),
+    blocks.map((f) =>
       h(
         'div',
-        { class: 'for-whom-attribute', 'data-attribute': a.attribute },
-        h('h3', {}, a.attribute),
-        a.verdict ? h('p', { class: 'verdict' }, a.verdict) : null,
-        forestPlot(a.rows, `Lift by ${a.attribute}`),
+        { class: 'for-whom-attribute', 'data-attribute': f.attribute, 'data-significant': String(f.significant) },
+        h('h3', {}, f.attribute, f.significant ? h('span', { class: 'tag' }, 'Differs') : null),
+        h('p', { class: 'verdict', 'data-verdict': f.attribute }, f.summary),
+        h('p', { class: 'muted heterogeneity' }, heterogeneity(f)),
+        forestPlot(f.values.map(forestRow), `Lift by ${f.attribute}`),
         tableWrap(
-          `Lift by ${a.attribute}`,
+          `Lift by ${f.attribute}`,
           h(
             'table',
             { class: 'compact' },
-            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, a.attribute), h('th', { scope: 'col', class: 'num' }, 'Lift'), h('th', { scope: 'col', class: 'num' }, `${level(e.alpha)} CI`), a.rows.some((r) => r.shrunk) ? [h('th', { scope: 'col', class: 'num' }, 'Shrunk lift'), h('th', { scope: 'col', class: 'num' }, 'Shrunk CI')] : null)),
-            h('tbody', {}, a.rows.map((r) => h('tr', { 'data-value': r.label }, h('th', { scope: 'row' }, r.label), h('td', { class: 'num', 'data-col': 'lift' }, lift(r.estimate)), h('td', { class: 'num', 'data-col': 'ci' }, interval(r.ci)), r.shrunk ? [h('td', { class: 'num' }, lift(r.shrunk.estimate)), h('td', { class: 'num' }, interval(r.shrunk.ci))] : null))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, f.attribute),
+                h('th', { scope: 'col', class: 'num' }, 'Units'),
+                h('th', { scope: 'col', class: 'num' }, 'Raw lift'),
+                h('th', { scope: 'col', class: 'num' }, 'Raw CI'),
+                h('th', { scope: 'col', class: 'num' }, 'Shrunk lift'),
+                h('th', { scope: 'col', class: 'num' }, 'Shrunk CI'),
+                h('th', { scope: 'col' }, 'Roll out'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              f.values.map((v) => {
+                const where = fate(f, v);
+                return h(
+                  'tr',
+                  { 'data-value': valueName(v.value), class: v.significant ? (v.better ? 'good' : 'bad') : '' },
+                  h('th', { scope: 'row' }, valueName(v.value)),
+                  h('td', { class: 'num', 'data-col': 'units' }, count(v.units)),
+                  h('td', { class: 'num', 'data-col': 'lift', title: v.reason ?? null }, lift(v.lift?.estimate)),
+                  h('td', { class: 'num', 'data-col': 'ci' }, interval(v.lift?.ci)),
+                  h('td', { class: 'num', 'data-col': 'shrunk' }, lift(v.shrunk?.estimate)),
+                  h('td', { class: 'num', 'data-col': 'shrunk-ci' }, interval(v.shrunk?.ci)),
+                  h('td', { 'data-col': 'rollout' }, where === 'ship' ? 'Ship' : where === 'exclude' ? 'Leave out' : where === 'undecided' ? 'Undecided' : '—'),
+                );
+              }),
+            ),
           ),
         ),
       ),
@@ -233,6 +275,7 @@ function overTimeSection(e: Experiment, daily: DailyResults, variant: string | u
 }
 
 function effectsTable(title: string, effects: FactorEffect[], alpha: number): HTMLElement {
+  const signed = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(4)}`;
   return h(
     'div',
     {},
@@ -241,11 +284,37 @@ function effectsTable(title: string, effects: FactorEffect[], alpha: number): HT
       title,
       h(
         'table',
-        { class: 'compact' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Effect'), h('th', { scope: 'col', class: 'num' }, 'Estimate'), h('th', { scope: 'col', class: 'num' }, `${level(alpha)} CI`), h('th', { scope: 'col', class: 'num' }, 'p-value'))),
-        h('tbody', {}, effects.map((f) => h('tr', {}, h('th', { scope: 'row' }, f.factors.map((x, i) => `${x} = ${f.levels[i]} vs ${f.baselines[i]}`).join(' × ')), h('td', { class: 'num', title: f.reason ?? null }, f.estimate === null ? '—' : f.estimate.toFixed(4)), h('td', { class: 'num' }, f.ci ? `${f.ci[0].toFixed(4)} to ${f.ci[1].toFixed(4)}` : '—'), h('td', { class: 'num' }, pValue(f.pValue))))),
+        { class: 'compact effects' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Effect'), h('th', { scope: 'col', class: 'num' }, 'Estimate'), h('th', { scope: 'col', class: 'num' }, `${level(alpha)} CI`), h('th', { scope: 'col', class: 'num' }, 'Relative'), h('th', { scope: 'col', class: 'num' }, term('p-value (Holm)', 'p-value')), h('th', { scope: 'col' }, 'Verdict'))),
+        h(
+          'tbody',
+          {},
+          effects.map((f) =>
+            h(
+              'tr',
+              { class: f.significant ? (f.better ? 'good' : 'bad') : '' },
+              h('th', { scope: 'row' }, f.factors.map((x, i) => `${x} = ${f.levels[i]} vs ${f.baselines[i]}`).join(' × ')),
+              h('td', { class: 'num', 'data-col': 'estimate', title: f.reason ?? null }, f.estimate === null ? '—' : signed(f.estimate)),
+              h('td', { class: 'num', 'data-col': 'ci' }, f.ci ? `${signed(f.ci[0])} to ${signed(f.ci[1])}` : '—'),
+              h('td', { class: 'num', 'data-col': 'relative' }, lift(f.relative)),
+              h('td', { class: 'num', 'data-col': 'p' }, pValue(f.pValueAdjusted)),
+              h('td', { 'data-col': 'significant' }, f.significant ? (f.better ? 'Helps' : 'Hurts') : 'Not significant'),
+            ),
+          ),
+        ),
       ),
     ),
+  );
+}
+
+/** Multi-arm experiments: each treatment arm's own decision against the control. */
+function pairsList(e: Experiment, pairs: readonly PairDecision[]): HTMLElement | null {
+  if (pairs.length < 2) return null;
+  return h(
+    'div',
+    { class: 'pairs' },
+    h('h3', {}, 'Each arm against the control'),
+    h('ul', { class: 'reasons' }, pairs.map((p) => h('li', { 'data-pair': p.variant }, badge(p.decision), ' ', `${nameOfVariant(e, p.variant)}: ${p.reasons[0] ?? ''}`))),
   );
 }
 
@@ -279,12 +348,23 @@ function lifecycle(e: Experiment, reload: () => void): HTMLElement | null {
   );
 }
 
-export async function experimentPage(key: string, reload: () => void): Promise<HTMLElement> {
+/** What the intervals of a table are (the API's `intervalType`). */
+const intervalNote = (t: IntervalType | undefined) =>
+  t === 'sequential' ? 'Intervals: always-valid confidence sequences (sequential analysis), safe to read at every look.' : t === 'fixed' ? 'Intervals: fixed-horizon, valid when read once (at the planned sample size or once completed).' : null;
+
+export interface PageOptions {
+  /** Warnings the marketer has checked, passed to the decision (`suspicious_lift`). */
+  acknowledge?: readonly string[];
+}
+
+export async function experimentPage(key: string, reload: () => void, options: PageOptions = {}): Promise<HTMLElement> {
   const e = await api.experiment(key);
   const started = e.status !== 'draft';
-  const [results, decision, daily] = started ? await Promise.all([api.results(key), api.decision(key), api.daily(key)]) : [null, null, null];
-  const primary = results?.metrics.find((m) => m.role === 'primary') ?? results?.metrics[0];
-  const variant = decision?.variant ?? (decision ? headlineComparison(decision)?.variant : undefined);
+  const acknowledge = options.acknowledge ?? [];
+  const [results, decision, daily] = started ? await Promise.all([api.results(key), api.decision(key, acknowledge), api.daily(key)]) : [null, null, null];
+  // The metric decided on (the primary one), whose for-whom blocks and power the page shows.
+  const primary = results?.metrics.find((m) => m.key === decision?.metric) ?? results?.metrics.find((m) => m.role === 'primary') ?? results?.metrics[0];
+  const variant = decision?.segments?.variant ?? decision?.variant ?? (decision ? headlineComparison(decision)?.variant : undefined);
   return h(
     'div',
     { class: 'experiment', 'data-key': e.key },
@@ -299,28 +379,29 @@ export async function experimentPage(key: string, reload: () => void): Promise<H
           h('h2', { id: 'verdict-title', class: 'visually-hidden' }, 'Verdict'),
           h('p', { class: 'headline' }, badge(decision.decision), ' ', h('span', { id: 'headline' }, headline(e, decision))),
           h('ul', { class: 'reasons' }, decision.reasons.map((r) => h('li', {}, r))),
+          pairsList(e, decision.pairs),
           h('p', { class: 'muted' }, `Running ${days(decision.daysRunning)} days · ${count(decision.srm.observed.reduce((a, o) => a + o.units, 0))} units · ${decision.analysis} analysis, α = ${decision.alpha}`),
         )
       : h('section', { class: 'card' }, h('p', {}, 'A draft: no results until it starts.')),
-    results ? banners(results, primary) : null,
+    results ? banners(e, results, decision, acknowledge.includes('suspicious_lift')) : null,
     primary ? h('section', { class: 'card' }, h('h2', {}, 'Power'), powerProgress(primary)) : null,
     results
       ? h(
           'section',
           { class: 'card', 'aria-labelledby': 'metrics-title' },
           h('h2', { id: 'metrics-title' }, 'Results per metric'),
-          results.metrics.map((m) => h('div', { class: 'metric' }, tableWrap(`Results of ${m.name || m.key}`, metricTable(e, m)))),
+          results.metrics.map((m) => h('div', { class: 'metric' }, tableWrap(`Results of ${m.name || m.key}`, metricTable(e, m)), h('p', { class: 'muted small' }, intervalNote(m.overall.comparisons[0]?.intervalType)))),
           await csvButton('results', `${e.key}-results.csv`, () => api.csv(`/v1/experiments/${encodeURIComponent(e.key)}/results`)),
         )
       : null,
-    primary ? forWhomSection(e, primary, variant ?? undefined) : null,
+    primary ? forWhomSection(e, primary, variant ?? undefined, decision?.segments ?? null) : null,
     daily ? overTimeSection(e, daily, variant ?? undefined) : null,
     results && primary?.factors?.length
       ? h(
           'section',
           { class: 'card', 'aria-labelledby': 'factorial-title' },
           h('h2', { id: 'factorial-title' }, `Main effects and interactions: ${primary.name || primary.key}`),
-          h('p', { class: 'muted' }, 'Differences in the metric (absolute), each factor level against its first level, averaged over the other factors.'),
+          h('p', { class: 'muted' }, 'Differences in the metric (absolute), each factor level against its first level, averaged over the other factors; p-values Holm-adjusted across every effect.'),
           effectsTable('Main effects', primary.factors, results.alpha),
           primary.interactions?.length ? effectsTable('Two-way interactions', primary.interactions, results.alpha) : null,
         )

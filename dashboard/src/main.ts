@@ -106,6 +106,7 @@ async function route() {
   try {
     let page: HTMLElement;
     if (path[0] === 'experiments' && path[1] && path[2] === 'edit') page = formPage(await api.experiment(path[1]));
+    else if (path[0] === 'experiments' && path[1] && path[2] === 'acknowledged') page = await experimentPage(path[1], route, { acknowledge: ['suspicious_lift'] });
     else if (path[0] === 'experiments' && path[1]) page = await experimentPage(path[1], route);
     else if (path[0] === 'tactics') page = await tacticsPage(path[1]);
     else if (path[0] === 'new') page = formPage();

@@ -10,15 +10,18 @@ import { badge } from './experiment-page';
  * when the API gives them), and its experiments.
  */
 type CardMetric = Scorecard['metrics'][number];
-type SegmentRow = CardMetric['segments'][number] & { pooled?: { random?: { lift: number; ci: number[] } } | null; lift?: number; ci?: number[] };
+type Pooled = CardMetric['pooled'];
+
+/** "+12.0 % (95 % CI +4.1 % to +20.5 %) over 3 experiments", marked provisional when running ones are in it. */
+const pooledText = (p: NonNullable<Pooled>) =>
+  `${lift(p.random.lift)} (95 % CI ${interval(p.random.ci)}) over ${p.experiments} experiment${p.experiments === 1 ? '' : 's'}${p.provisional ? ', provisional (running experiments in it)' : ''}`;
 
 const winRate = (w: { wins: number; losses: number; inconclusive: number; rate: number | null }) =>
   `${percent(w.rate, 0)} (${w.wins} won, ${w.losses} lost, ${w.inconclusive} inconclusive)`;
 
 function metricBlock(card: Scorecard, m: CardMetric): HTMLElement {
   const pooled = m.pooled;
-  const segments = m.segments as SegmentRow[];
-  const segLift = (s: SegmentRow) => s.pooled?.random ?? (typeof s.lift === 'number' ? { lift: s.lift, ci: s.ci ?? null } : null);
+  const segments = m.segments;
   return h(
     'div',
     { class: 'tactic-metric', 'data-metric': m.metric },
@@ -29,7 +32,7 @@ function metricBlock(card: Scorecard, m: CardMetric): HTMLElement {
       h('dt', {}, term('Win rate', 'win rate')),
       h('dd', { 'data-stat': 'win-rate' }, winRate(m.winRate)),
       h('dt', {}, 'Pooled ', term('lift', 'lift')),
-      h('dd', { 'data-stat': 'pooled' }, pooled ? `${lift(pooled.random.lift)} (95 % CI ${interval(pooled.random.ci)}) over ${pooled.experiments} experiment${pooled.experiments === 1 ? '' : 's'}` : 'not enough experiments to pool'),
+      h('dd', { 'data-stat': 'pooled' }, pooled ? pooledText(pooled) : 'not enough experiments to pool'),
       h('dt', {}, 'Heterogeneity I²'),
       h('dd', { 'data-stat': 'i2' }, pooled ? `${percent(pooled.i2, 0)}${pooled.i2 > 0.5 ? ': the tactic works only sometimes' : ''}` : '—'),
     ),
@@ -56,10 +59,18 @@ function metricBlock(card: Scorecard, m: CardMetric): HTMLElement {
             h(
               'table',
               { class: 'compact' },
-              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Segment'), h('th', { scope: 'col', class: 'num' }, 'Experiments'), h('th', { scope: 'col' }, 'Win rate'), h('th', { scope: 'col', class: 'num' }, 'Pooled lift'))),
+              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Segment'), h('th', { scope: 'col', class: 'num' }, 'Experiments'), h('th', { scope: 'col' }, 'Win rate'), h('th', { scope: 'col', class: 'num' }, 'Pooled lift'), h('th', { scope: 'col', class: 'num' }, 'I²'))),
               h('tbody', {}, segments.map((s) => {
-                const p = segLift(s);
-                return h('tr', {}, h('th', { scope: 'row' }, `${s.attribute} = ${s.value ?? '(not sent)'}`), h('td', { class: 'num' }, count(s.experiments)), h('td', {}, winRate(s)), h('td', { class: 'num' }, p ? `${lift(p.lift)} (${interval(p.ci)})` : '—'));
+                const label = `${s.attribute} = ${s.value ?? '(not sent)'}`;
+                return h(
+                  'tr',
+                  { 'data-segment': label },
+                  h('th', { scope: 'row' }, label),
+                  h('td', { class: 'num' }, count(s.experiments)),
+                  h('td', { 'data-col': 'win-rate' }, winRate(s)),
+                  h('td', { class: 'num', 'data-col': 'pooled' }, s.pooled ? `${lift(s.pooled.random.lift)} (${interval(s.pooled.random.ci)})` : '—'),
+                  h('td', { class: 'num', 'data-col': 'i2' }, s.pooled ? percent(s.pooled.i2, 0) : '—'),
+                );
               })),
             ),
           ),
@@ -75,7 +86,7 @@ export async function tacticsPage(focus?: string): Promise<HTMLElement> {
     'div',
     {},
     h('h1', {}, 'Tactics'),
-    h('p', { class: 'muted' }, 'Which personalization tactics work, across experiments. A win is a ship decision; running experiments are listed, not counted.'),
+    h('p', { class: 'muted' }, 'Which personalization tactics work, across experiments. A win is a ship decision, a loss a rollback, inconclusive a completed experiment with neither; running experiments not yet decided, and invalid ones, are listed but not counted. Pooled lifts take the completed experiments.'),
     tactics.map((t, i) => {
       const card = cards[i];
       return h(

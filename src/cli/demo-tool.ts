@@ -31,8 +31,8 @@ const USAGE = `usage: npm run demo -- [--url URL --key ADMIN_KEY] [--seed N] [--
   --port N       the embedded service's port (default 8080 if free, else any free port)
 `;
 
-/** Where the dashboard will live once it exists (issue 18); null until then. */
-const DASHBOARD_PATH: string | null = null;
+/** Where the marketer's dashboard is served (docs/dashboard.md). */
+const DASHBOARD_PATH = '/dashboard';
 
 function fail(message: string): never {
   process.stderr.write(`demo: ${message}\n`);
@@ -211,7 +211,7 @@ async function main() {
     if (values.keep && embedded) {
       out.write(
         `\nStill running at ${url} (Ctrl-C stops it and deletes its data).\n` +
-          (DASHBOARD_PATH ? `  Dashboard: ${url}${DASHBOARD_PATH}\n` : '') +
+          `  Dashboard: ${url}${DASHBOARD_PATH} (sign in with the read or the admin key)\n` +
           `  API docs:  ${url}/docs\n  Admin key: ${adminKey}\n  Read key:  ${run.readKey}\n`,
       );
       await new Promise<void>((resolve) => embedded.child.once('exit', () => resolve()));

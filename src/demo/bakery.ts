@@ -180,3 +180,26 @@ export const STORY: Record<string, string> = {
   'landing-source-match': 'wins for search and social',
   'landing-hero-mvt': 'free delivery wins',
 };
+
+export interface SmallBakeryOptions extends BakeryOptions {
+  /** Every true effect multiplied by this (default 2.5). */
+  strength?: number;
+}
+
+/**
+ * The same bakery on far fewer customers, for the dashboard's browser tests and benchmark:
+ * no layers (every customer is in every experiment, so each sees all the traffic) and every
+ * true effect scaled up, so that a few thousand customers tell the story the full demo tells
+ * with forty thousand: the same experiments, keys, metrics, segments, targeting and planted bug.
+ */
+export function smallBakery(options: SmallBakeryOptions = {}): Scenario {
+  const strength = options.strength ?? 2.5;
+  const full = bakery(options);
+  const scale = (e: Effect): Effect => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v * strength]));
+  const experiments: SimulatedExperiment[] = full.experiments.map((x) => ({
+    ...x,
+    definition: { ...x.definition, layer: undefined, plannedSampleSize: full.visitors },
+    effect: (variant, attributes) => scale(x.effect(variant, attributes)),
+  }));
+  return { ...full, experiments, behave: storefrontBehaviour(baseline, experiments) };
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
+import { DASHBOARD_CSP_DIRECTIVES, isDashboardPath } from './routes/dashboard';
 import { DOCS_SCRIPT } from './routes/ops';
 
 /**
@@ -8,7 +9,9 @@ import { DOCS_SCRIPT } from './routes/ops';
  * assign route and the express routes share it, run once in front of both). The API answers
  * JSON, CSV and YAML, never a page to render: its Content-Security-Policy allows nothing
  * (`default-src 'none'; frame-ancestors 'none'`). The one page, the Swagger UI at /docs,
- * gets a policy that allows its own assets and its one inline script, by hash. Helmet's
+ * gets a policy that allows its own assets and its one inline script, by hash. The
+ * dashboard (`/dashboard`, `/dashboard/*`) gets its own strict policy (routes/dashboard.ts:
+ * this origin's script, style and API only, nothing inline) and no framing at all. Helmet's
  * other defaults stay: HSTS, nosniff, no framing, no referrer, no DNS prefetch, cross-origin
  * isolation headers.
  *
@@ -40,9 +43,14 @@ export function securityHeaders(): (req: IncomingMessage, res: ServerResponse, n
       },
     },
   });
+  const dashboard: Middleware = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP_DIRECTIVES as Record<string, string[]> },
+    xFrameOptions: { action: 'deny' },
+  });
   return (req, res, next) => {
     const url = req.url ?? '/';
     const page = url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
-    (page ? docs : api)(req, res, () => next());
+    (isDashboardPath(url) ? dashboard : page ? docs : api)(req, res, () => next());
   };
 }

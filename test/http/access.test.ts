@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { lookAtStream } from '../helpers/sse';
 import { bearer, contractFetch, useWorld } from '../helpers/world';
 import { contract } from '../../src/contract';
+import { DASHBOARD_CSP } from '../../src/http/routes/dashboard';
 
 /**
  * Access and abuse: every operation of openapi.yaml × every kind of credential gets exactly
@@ -23,9 +24,12 @@ const documented = Object.entries(spec.paths).flatMap(([p, item]) =>
 
 /** A value for each path parameter that passes its pattern (so the answer is about access, then about a missing resource). */
 const SAMPLE: Record<string, string> = { key: 'no-such-experiment', unitId: 'no-such-unit', tactic: 'no-such-tactic', id: 'key_nosuchkey', asset: 'swagger-ui.css' };
+/** Path parameters whose sample differs by path (the dashboard's assets are not the docs'). */
+const SAMPLE_BY_PATH: Record<string, Record<string, string>> = { '/dashboard/{asset}': { asset: 'app.js' } };
 const urlOf = (p: string) => p.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-  if (!(name in SAMPLE)) throw new Error(`no sample value for the path parameter {${name}} of ${p}: add one to SAMPLE`);
-  return SAMPLE[name];
+  const sample = { ...SAMPLE, ...SAMPLE_BY_PATH[p] };
+  if (!(name in sample)) throw new Error(`no sample value for the path parameter {${name}} of ${p}: add one to SAMPLE`);
+  return sample[name];
 });
 
 type Credential = 'none' | 'unknown' | 'revoked' | 'expired' | 'assign' | 'browser' | 'read' | 'admin';
@@ -260,7 +264,7 @@ describe('rate limiting per key', () => {
 describe('security headers', () => {
   const world = useWorld();
 
-  test('every answer carries helmet\'s headers; the API allows no content, the docs page only its own', async () => {
+  test('every answer carries helmet\'s headers; the API allows no content, the docs page and the dashboard only their own', async () => {
     const admin = bearer(world.adminKey);
     const answers = [
       await world.api.post('/v1/assign').set(bearer(await world.key('assign'))).send({ unitId: 'u-1' }).expect(200),
@@ -277,6 +281,23 @@ describe('security headers', () => {
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
       expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+    // The dashboard's page and assets: its own strict policy instead of the API's, framing denied, helmet's other headers kept.
+    for (const p of ['/dashboard', '/dashboard/app.js', '/dashboard/app.css', '/dashboard?x=1', '/dashboard/nope.js']) {
+      const res = await world.api.get(p);
+      if (p.endsWith('nope.js')) expect([400, 404]).toContain(res.status);
+      else if (!p.includes('?')) expect([p, res.status]).toEqual([p, 200]);
+      expect([p, res.headers['content-security-policy']]).toEqual([p, DASHBOARD_CSP]);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';base-uri 'none';form-action 'none';frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+    // Not a prefix match on anything else: the redirect and a look-alike path keep the API's policy.
+    for (const p of ['/', '/dashboards', '/v1/experiments/x/results/daily']) {
+      expect([p, (await world.api.get(p)).headers['content-security-policy']]).toEqual([p, "default-src 'none';frame-ancestors 'none'"]);
     }
     const docs = await world.api.get('/docs').expect(200);
     const script = /<script>([\s\S]*?)<\/script>/.exec(docs.text)![1];

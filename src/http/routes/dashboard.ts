@@ -10,27 +10,34 @@ import { locals } from '../locals';
  * HTML page and its two assets, built from dashboard/ by esbuild into dist/dashboard at install
  * time (`npm run build`). The page is a client of the API like any other: it holds a key for
  * the browser session and calls /v1 with it. A strict Content-Security-Policy allows scripts,
- * styles and connections to this origin only: no inline script or style, no CDN, no frames.
+ * styles and connections to this origin only: no inline script or style, no CDN, no frames
+ * (served by security-headers.ts with helmet's other headers, framing denied).
  */
 export const dashboardDir = path.join(projectRoot, 'dist', 'dashboard');
 
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': DASHBOARD_CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
+/**
+ * The dashboard's Content-Security-Policy, as helmet's directives: security-headers.ts serves
+ * it (with helmet's other headers) on `/dashboard` and `/dashboard/*` in place of the API's
+ * policy, so there is one policy for these routes, set once.
+ */
+export const DASHBOARD_CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
 };
+
+/** The header as helmet writes it: `default-src 'none';script-src 'self';...`. */
+export const DASHBOARD_CSP = Object.entries(DASHBOARD_CSP_DIRECTIVES)
+  .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
+  .join(';');
+
+/** Whether a request target is the dashboard's (its page or an asset), which gets the dashboard's policy. */
+export const isDashboardPath = (url: string) => url === '/dashboard' || url.startsWith('/dashboard/') || url.startsWith('/dashboard?');
 
 const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -59,7 +66,7 @@ export function dashboardHandlers(): Handlers {
   const assets = new Map<string, Buffer>();
   return {
     getRoot: (_req, res) => void res.status(302).set('Location', '/dashboard').end(),
-    getDashboard: (_req, res) => void res.set(SECURITY_HEADERS).set('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(DASHBOARD_HTML),
+    getDashboard: (_req, res) => void res.set('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(DASHBOARD_HTML),
     async getDashboardAsset(_req, res) {
       const name = locals(res).params.asset;
       let body = assets.get(name);
@@ -71,7 +78,7 @@ export function dashboardHandlers(): Handlers {
         }
         assets.set(name, body);
       }
-      res.set(SECURITY_HEADERS).set('Cache-Control', 'no-cache').type(ASSET_TYPES[name]).send(body);
+      res.set('Cache-Control', 'no-cache').type(ASSET_TYPES[name]).send(body);
     },
   };
 }
