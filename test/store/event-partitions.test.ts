@@ -77,6 +77,19 @@ describe('monthly partitions', () => {
     expect([c.units(), c.total('purchase', 'count'), c.total('revenue', 'sum')]).toEqual([1, 1, 20]);
   });
 
+  test('the same batch sent four times at once is stored once (each waits for the commit that claimed an id, then finds it taken)', async () => {
+    const now = iso('2090-03-03T12:00:00Z');
+    const batch = Array.from({ length: 40 }, (_, i) => conversion(`part-c${i % 8}`, 'purchase', '2090-03-03T11:00:00Z', i));
+    const results = await Promise.all(Array.from({ length: 4 }, () => ingest(batch, now)));
+    expect(results.reduce((a, r) => a + r.accepted, 0)).toBe(40);
+    expect(results.reduce((a, r) => a + r.duplicates, 0)).toBe(3 * 40);
+    const { rows } = await world.rt.db.query<{ events: number; ids: number }>(
+      `SELECT (SELECT count(*) FROM events WHERE event_id = ANY($1))::int AS events, (SELECT count(*) FROM event_ids WHERE event_id = ANY($1))::int AS ids`,
+      [batch.map((e) => e.eventId)],
+    );
+    expect(rows[0]).toEqual({ events: 40, ids: 40 });
+  });
+
   test('an id is one per unit: the same eventId from another unit is another event', async () => {
     const now = iso('2090-03-02T12:00:00Z');
     const shared = eid('shared');
