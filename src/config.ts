@@ -44,6 +44,9 @@ export interface Config {
   rateLimitWindowSeconds: number;
   /** Raw events older than this many days are dropped, a whole month at a time (unset: kept forever). */
   eventsRetentionDays?: number;
+
+  /** VERDICT_DEMO_CLOCK: a settable clock (PUT /v1/demo/clock) for demos and simulations; never in production. */
+  demoClock: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +73,13 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
   return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${env[name]}"`);
 }
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -154,5 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMIT_WINDOW_SECONDS, 1, 86_400),
     // At least 8: events are accepted up to 7 days old, and an id is kept while its event could still be.
     eventsRetentionDays: env.EVENTS_RETENTION_DAYS ? int(env, 'EVENTS_RETENTION_DAYS', 0, 8, 36_500) : undefined,
+
+    demoClock: flag(env, 'VERDICT_DEMO_CLOCK'),
   };
 }

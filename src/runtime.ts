@@ -1,3 +1,4 @@
+import { demoClock, systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { contract, type Contract } from './contract';
 import { createExposureRecorder, type ExposureRecorder } from './serving/exposure-recorder';
@@ -38,6 +39,8 @@ export interface Runtime {
   /** The cache, scoped to this database (every key and channel under `identity + ':'`). */
   cache: Cache;
   contract: Contract;
+  /** The service's time: the system clock, or the settable demo clock (VERDICT_DEMO_CLOCK). */
+  clock: Clock;
   /** Prometheus metrics of this process (GET /metrics): Node's, the services' and the HTTP layer's. */
   metrics: MetricsRegistry;
   authenticator: Authenticator;
@@ -125,14 +128,16 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
     const cache = scopeCache(base, `${identity}:`);
     const authenticator = await createAuthenticator(db, cache, logger, config.adminKey);
     const registry = await createRegistry(db, cache, logger);
-    const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply });
+    const clock = config.demoClock ? demoClock() : systemClock;
+    if (config.demoClock) logger.warn('VERDICT_DEMO_CLOCK is on: an admin may set this server\'s clock (PUT /v1/demo/clock). For demos and simulations only.');
+    const experiments = createExperimentService(db, cache, { holdoutSalt: config.holdoutSalt, onChanged: registry.apply, clock });
     const keys = createKeyService(db, authenticator);
     const metrics = new MetricsRegistry();
     collectDefaultMetrics({ register: metrics });
     const exposures = createExposureRecorder(db, cache, logger, config.exposureFlushMs, metrics);
     const holdout = { share: config.holdoutShare, salt: config.holdoutSalt };
-    const assigner = createAssigner(registry, exposures, holdout);
-    const ingestor = createIngestor(db, registry, exposures, contract(), holdout);
+    const assigner = createAssigner(registry, exposures, holdout, clock);
+    const ingestor = createIngestor(db, registry, exposures, contract(), holdout, clock);
     const unitData = await createUnitData(db, cache, exposures, () => registry.all().map((e) => e.row.uid));
     // After a restart on the in-process cache, learn again who was exposed (stickiness, dedupe)
     // before serving, in every experiment that can serve again (running or paused). Bounded
@@ -148,6 +153,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       identity,
       cache,
       contract: contract(),
+      clock,
       metrics,
       authenticator,
       rateLimit: config.rateLimitPoints > 0 ? cache.limiter({ keyPrefix: 'rl:', points: config.rateLimitPoints, durationSeconds: config.rateLimitWindowSeconds }) : undefined,
@@ -159,7 +165,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       snapshots: createConfigSource(registry, holdout),
       ingestor,
       unitData,
-      results: createResultsService(db, config.resultsCacheSeconds, replica ? replicaReads(db, replica, metrics) : undefined),
+      results: createResultsService(db, config.resultsCacheSeconds, replica ? replicaReads(db, replica, metrics) : undefined, clock),
       async close() {
         clearInterval(maintenance);
         await exposures.close();

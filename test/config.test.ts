@@ -38,3 +38,11 @@ test('REDIS_CLUSTER_NODES: host:port seed nodes, instead of REDIS_URL; DATABASE_
   expect(loadConfig({ DATABASE_URL: 'postgres://a@db/v', DATABASE_REPLICA_URL: 'postgres://a@replica/v' }).databaseReplicaUrl).toBe('postgres://a@replica/v');
   expect(() => loadConfig({ DATABASE_REPLICA_URL: 'postgres://a@replica/v' })).toThrow(/needs DATABASE_URL/);
 });
+
+test('VERDICT_DEMO_CLOCK: off by default, 1/true turns the settable clock on, anything else refused', () => {
+  expect(loadConfig({}).demoClock).toBe(false);
+  expect(loadConfig({ VERDICT_DEMO_CLOCK: '0' }).demoClock).toBe(false);
+  expect(loadConfig({ VERDICT_DEMO_CLOCK: '1' }).demoClock).toBe(true);
+  expect(loadConfig({ VERDICT_DEMO_CLOCK: 'true' }).demoClock).toBe(true);
+  expect(() => loadConfig({ VERDICT_DEMO_CLOCK: 'yes please' })).toThrow(/VERDICT_DEMO_CLOCK must be 1 or 0/);
+});

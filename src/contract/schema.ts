@@ -732,6 +732,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/demo/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The demo clock (servers started with VERDICT_DEMO_CLOCK=1 only).
+         * @description Scope `admin`. A server started with `VERDICT_DEMO_CLOCK=1` reads the time from a clock
+         *     an admin may set, so a simulation (`npm run demo`) can run an experiment's weeks in
+         *     seconds: first exposures, event receipt, lifecycle stamps and "days running" follow it.
+         *     Without that variable the clock is the system clock and this path answers 404.
+         */
+        get: operations["getDemoClock"];
+        /**
+         * Set the demo clock; it keeps ticking from there.
+         * @description Scope `admin`; only on a server started with `VERDICT_DEMO_CLOCK=1` (else 404). The clock
+         *     is this process's: with several instances, set each. For demos and simulations, never
+         *     for a deployment that serves people.
+         */
+        put: operations["setDemoClock"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/keys/{id}/rotate": {
         parameters: {
             query?: never;
@@ -1652,6 +1681,22 @@ export interface components {
                 [key: string]: string;
             };
         };
+        DemoClock: {
+            /**
+             * Format: date-time
+             * @description The time the server reads now.
+             */
+            now: string;
+            /** @description Milliseconds ahead of (negative: behind) the system clock. */
+            offsetMs: number;
+        };
+        DemoClockSet: {
+            /**
+             * Format: date-time
+             * @description The time to set; the clock ticks on from it.
+             */
+            now: string;
+        };
         /** @enum {string} */
         Scope: "assign" | "read" | "admin";
         ApiKey: {
@@ -2107,6 +2152,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     preflightConfig: {
@@ -2144,6 +2190,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     preflightConfigStream: {
@@ -2564,6 +2611,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getExperimentDecision: {
@@ -2797,6 +2845,61 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDemoClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoClock"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setDemoClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DemoClockSet"];
+            };
+        };
+        responses: {
+            /** @description The clock, set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoClock"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -9,6 +9,7 @@ import { eventKey, insertConversions, insertExposureEvents, lockAggregates, type
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasure-store';
 import { recordedExposures, writeExposures } from '../store/exposure-store';
+import { systemClock, type Clock } from '../clock';
 import type { ExposureRecorder, QueuedExposure } from '../serving/exposure-recorder';
 
 /**
@@ -51,7 +52,14 @@ function eventTime(e: { timestamp?: string }, now: Date): { at: Date } | { reaso
   return { at };
 }
 
-export function createIngestor(db: Db, registry: Registry, recorder: ExposureRecorder, contract: Pick<Spec, 'schema'>, holdout: HoldoutConfig): Ingestor {
+export function createIngestor(
+  db: Db,
+  registry: Registry,
+  recorder: ExposureRecorder,
+  contract: Pick<Spec, 'schema'>,
+  holdout: HoldoutConfig,
+  clock: Clock = systemClock,
+): Ingestor {
   const validate = { conversion: contract.schema('ConversionEvent'), exposure: contract.schema('ExposureEvent') };
   // Exposure events are judged as /v1/assign would judge them while the experiment runs.
   const asRunning = new WeakMap<LiveExperiment, CompiledExperiment>();
@@ -68,7 +76,7 @@ export function createIngestor(db: Db, registry: Registry, recorder: ExposureRec
   }
 
   return {
-    async ingest(events, now = new Date()) {
+    async ingest(events, now = clock.now()) {
       if (events.length > MAX_EVENTS) {
         throw new VerdictError('too_large', `a batch holds at most ${MAX_EVENTS} events; this one has ${events.length}: split it`);
       }

@@ -31,6 +31,7 @@ import {
   type ExperimentRow,
   type ExperimentUpdate,
 } from '../model/experiment';
+import { systemClock, type Clock } from '../clock';
 
 /**
  * Experiments: create, read, change, move through the lifecycle. Every change runs in one
@@ -61,9 +62,12 @@ export interface ExperimentServiceOptions {
   holdoutSalt: string;
   /** Called after each committed change, before the response (this instance's registry). */
   onChanged?: (row: ExperimentRow) => void;
+  /** The time of changes (created, started, completed...); the demo clock in simulations. */
+  clock?: Clock;
 }
 
 export function createExperimentService(db: Db, cache: Cache, options: ExperimentServiceOptions): ExperimentService {
+  const clock = options.clock ?? systemClock;
   const announce = async (row: ExperimentRow) => {
     options.onChanged?.(row);
     await cache.publish(CHANNELS.experiments, row.key).catch(() => undefined);
@@ -111,7 +115,7 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
       try {
         const created = await db.transaction(async (tx) => {
           await check(definition, input.key, tx);
-          const row = await insertExperiment(tx, input.key, input.tactic!, definition);
+          const row = await insertExperiment(tx, input.key, input.tactic!, definition, clock.now());
           await syncStreams(tx, row.id, streamsOf(definition));
           await appendAudit(tx, { actor, action: 'create', experimentKey: row.key, details: { definition, tactic: row.tactic } });
           return row;
@@ -158,7 +162,7 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         const tactic = patch.tactic ?? current.tactic;
         const changes = diff({ ...before, tactic: current.tactic }, { ...after, tactic });
         if (Object.keys(changes).length === 0) return current;
-        const row = await saveExperiment(tx, key, { tactic, definition: after, status: current.status, narrowed: narrows(current.status, before, after) });
+        const row = await saveExperiment(tx, key, { tactic, definition: after, status: current.status, narrowed: narrows(current.status, before, after), at: clock.now() });
         const details: Record<string, unknown> = { changes, version: row.version };
         if (changes.metrics) {
           // A metric on a new event or window: aggregate its stream from the raw events now.
@@ -183,7 +187,7 @@ export function createExperimentService(db: Db, cache: Cache, options: Experimen
         const result = transition(current.status, action);
         if (!result.ok) throw conflict(result.reason, 'invalid-transition', { currentStatus: current.status });
         const stamp = action === 'start' ? 'started_at' : action === 'complete' ? 'completed_at' : action === 'archive' ? 'archived_at' : undefined;
-        const row = await saveExperiment(tx, key, { tactic: current.tactic, definition: definitionOf(current), status: result.to, stamp });
+        const row = await saveExperiment(tx, key, { tactic: current.tactic, definition: definitionOf(current), status: result.to, stamp, at: clock.now() });
         const details: Record<string, unknown> = { from: current.status, to: result.to, version: row.version };
         if (action === 'complete') {
           // Conversions are attributed as they arrive: one stamped at or after completed_at may

@@ -13,6 +13,7 @@ import { limitRate } from './middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from './problem';
 import { configHandlers } from './routes/config';
 import { dashboardHandlers } from './routes/dashboard';
+import { demoHandlers } from './routes/demo';
 import { eventHandlers } from './routes/events';
 import { experimentHandlers } from './routes/experiments';
 import { keyHandlers } from './routes/keys';
@@ -51,7 +52,7 @@ function unstorableInput(operationId: string, params: Record<string, string>, bo
 
 /** Every operation served through express, by operationId (POST /v1/assign has its own lean route). */
 function handlersOf(rt: Runtime): Handlers {
-  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt), ...configHandlers(rt), ...dashboardHandlers() };
+  return { ...opsHandlers(rt), ...experimentHandlers(rt), ...resultHandlers(rt), ...eventHandlers(rt), ...keyHandlers(rt), ...tacticHandlers(rt), ...configHandlers(rt), ...demoHandlers(rt), ...dashboardHandlers() };
 }
 
 export function createApp(rt: Runtime, metrics: HttpMetrics) {

@@ -30,14 +30,24 @@ const RESULT_COLUMNS = [
   'power_mde', 'power', 'power_units_per_arm', 'power_current_units_per_arm', 'power_more_units_per_arm',
   'effect_factors', 'effect_levels', 'effect_baselines', 'warnings',
   'interval_type', 'pair_planned_sample_size', 'relative_corrected',
+  'for_whom_rank', 'shrunk_estimate', 'shrunk_ci_low', 'shrunk_ci_high', 'own_weight',
+  'heterogeneity_q', 'heterogeneity_df', 'heterogeneity_p_value', 'heterogeneity_p_value_adjusted', 'heterogeneity_significant', 'i2', 'tau2',
+  'for_whom_summary',
 ];
 
+/** The columns after RESULT_COLUMNS' first 59 (through relative_corrected), empty on every row but `for_whom`. */
+const NO_FOR_WHOM: Cell[] = [null, null, null, null, null, null, null, null, null, null, null, null, null];
+
 type Effect = NonNullable<Results['metrics'][number]['factors']>[number];
+type ForWhom = Results['metrics'][number]['forWhom'][number];
 
 /**
  * Rows of three kinds, marked in `row`: `variant` (one per metric x segment value, overall
  * first, x variant, with its comparison against the control) and, for multivariate
- * experiments, `main_effect` and `interaction` (the effect in the absolute columns). Every
+ * experiments, `main_effect` and `interaction` (the effect in the absolute columns), and
+ * `for_whom` (one per metric x segment attribute x treatment x value, in the rank order of the
+ * JSON's forWhom: the raw lift in the relative columns, the shrunk lift beside it, and the
+ * attribute's heterogeneity repeated on each of its values). Every
  * number of the JSON is in a column; experiment- and metric-level numbers repeat on each row.
  */
 export function resultsCsv(r: Results): string {
@@ -59,6 +69,7 @@ export function resultsCsv(r: Results): string {
           c?.statistic, c?.df, c?.criticalValue, c?.enoughData, block.srm?.pValue, block.srm?.mismatch, block.srm?.chiSquare, block.srm?.threshold,
           ...experimentCells(m), null, null, null, c?.warnings.join(' | '),
           c?.intervalType, c?.plannedSampleSize, c ? c.relative.corrected === true : null,
+          ...NO_FOR_WHOM,
         ]);
       }
     }
@@ -70,9 +81,24 @@ export function resultsCsv(r: Results): string {
       e.statistic, null, null, null, null, null, null, null,
       ...experimentCells(m), e.factors.join(' x '), e.levels.join(' x '), e.baselines.join(' x '), e.reason,
       e.intervalType, null, null,
+      ...NO_FOR_WHOM,
     ];
+    const forWhomRows = (f: ForWhom): Cell[][] =>
+      f.values.map((v, i) => [
+        'for_whom', r.experiment, m.key, m.type, m.direction, m.role, f.attribute, v.value, f.variant, false,
+        v.units, null, null, null, null, null, null, null, null,
+        null, null, null, null, v.lift?.estimate, v.lift?.ci[0], v.lift?.ci[1],
+        null, null, v.significant, v.better, null, null, null,
+        null, null, f.criticalValue, v.enoughData, null, null, null, null,
+        ...experimentCells(m), null, null, null, v.reason,
+        null, null, null,
+        i + 1, v.shrunk?.estimate, v.shrunk?.ci[0], v.shrunk?.ci[1], v.ownWeight,
+        f.q, f.df, f.pValue, f.pValueAdjusted, f.significant, f.i2, f.tau2,
+        f.summary,
+      ]);
     for (const e of m.factors ?? []) rows.push(effectRow('main_effect', e));
     for (const e of m.interactions ?? []) rows.push(effectRow('interaction', e));
+    for (const f of m.forWhom) rows.push(...forWhomRows(f));
   }
   return table(RESULT_COLUMNS, rows);
 }

@@ -9,6 +9,7 @@ import { computeResults, type ResultOptions, type Results } from './compute';
 import { buildCounts, metricPlan, type Counts } from './counts';
 import { dailyResults, type DailyResults } from './daily';
 import { decide, type Decision, type DecisionOptions } from './decision';
+import { systemClock, type Clock } from '../clock';
 import { scorecard, type Scorecard, type ScorecardOptions } from './scorecard';
 
 /**
@@ -53,7 +54,7 @@ async function readDailyRows(db: Db, e: Experiment & { id: number }) {
 }
 
 /** `reads`: where the counts are read (a caught-up read replica, else the primary: store/replica.ts). */
-export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRouter = primaryOnly(db)): ResultsService {
+export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRouter = primaryOnly(db), clock: Clock = systemClock): ResultsService {
   const cache = new LRUCache<string, { version: number; at: number; counts: Promise<Counts> }>({ max: 1000 });
 
   async function experiment(key: string) {
@@ -65,7 +66,7 @@ export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRo
   async function countsFor(e: Experiment & { id: number }): Promise<Counts> {
     const hit = cache.get(e.key);
     if (hit && hit.version === e.version && Date.now() - hit.at < cacheSeconds * 1000) return hit.counts;
-    const counts = reads.run((source) => readCounts(source, e));
+    const counts = reads.run((source) => readCounts(source, e, clock.now()));
     cache.set(e.key, { version: e.version, at: Date.now(), counts });
     counts.catch(() => cache.delete(e.key));
     return counts;
@@ -84,7 +85,7 @@ export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRo
     async decision(key, options = {}) {
       const e = await experiment(key);
       checkMetric(e, options.metric);
-      return decide(e, computeResults(e, await countsFor(e)), options);
+      return decide(e, computeResults(e, await countsFor(e)), { now: clock.now(), ...options });
     },
     tactics: () => tacticSummaries(db),
     async scorecard(tactic, options = {}) {
@@ -92,7 +93,7 @@ export function createResultsService(db: Db, cacheSeconds: number, reads: ReadRo
       if (experiments.length === 0 && (await listExperiments(db, { tactic, limit: 1 })).length === 0) {
         throw notFound(`no experiment validates tactic "${tactic}"`);
       }
-      const now = new Date();
+      const now = clock.now();
       const scored = [];
       for (const e of experiments) {
         const results = computeResults(e, await countsFor(e));

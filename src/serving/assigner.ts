@@ -2,6 +2,7 @@ import { assign, type Assignment, type HoldoutConfig } from '../assignment';
 import type { components } from '../contract/schema';
 import { segmentValues, storedAttributes } from '../model/attributes';
 import type { ExposureRecorder } from './exposure-recorder';
+import { systemClock, type Clock } from '../clock';
 import { payloadOf, type LiveExperiment, type Registry } from './registry';
 
 /**
@@ -40,7 +41,7 @@ function present(a: Assignment): Out {
   return out;
 }
 
-export function createAssigner(registry: Registry, recorder: ExposureRecorder, holdout: HoldoutConfig): Assigner {
+export function createAssigner(registry: Registry, recorder: ExposureRecorder, holdout: HoldoutConfig, clock: Clock = systemClock): Assigner {
   return {
     async assign(request) {
       const { unitId, attributes } = request;
@@ -56,7 +57,7 @@ export function createAssigner(registry: Registry, recorder: ExposureRecorder, h
       const knownOf = new Map(live.map((e, i) => [e, known[i]]));
 
       const unit = { unitId, attributes, consent };
-      const now = new Date();
+      const now = clock.now();
       const assignments = targets.map((target) => {
         if (typeof target === 'string') {
           const archived = registry.archived(target);

@@ -41,10 +41,10 @@ function toExperiment(r: DbRow): ExperimentRow {
   };
 }
 
-export async function insertExperiment(q: Queryable, key: string, tactic: string, definition: Definition): Promise<ExperimentRow> {
+export async function insertExperiment(q: Queryable, key: string, tactic: string, definition: Definition, at: Date = new Date()): Promise<ExperimentRow> {
   const { rows } = await q.query<DbRow>(
-    `INSERT INTO experiments (key, status, tactic, definition) VALUES ($1, 'draft', $2, $3) RETURNING ${COLUMNS}`,
-    [key, tactic, JSON.stringify(definition)],
+    `INSERT INTO experiments (key, status, tactic, definition, created_at, updated_at) VALUES ($1, 'draft', $2, $3, $4, $4) RETURNING ${COLUMNS}`,
+    [key, tactic, JSON.stringify(definition), at],
   );
   return toExperiment(rows[0]);
 }
@@ -101,20 +101,22 @@ export interface ExperimentChange {
   tactic: string;
   definition: Definition;
   status: ExperimentStatus;
-  /** Set the timestamp column of the new status to now(). */
+  /** Set the timestamp column of the new status to `at`. */
   stamp?: 'started_at' | 'completed_at' | 'archived_at';
   /** The change narrows a started experiment (see narrows() in the model): stamp narrowed_at. */
   narrowed?: boolean;
+  /** When the change happens (the service's clock; the demo clock may be set in the past). */
+  at?: Date;
 }
 
 /** Writes a new version; the caller holds the row lock (findExperiment forUpdate). */
 export async function saveExperiment(q: Queryable, key: string, change: ExperimentChange): Promise<ExperimentRow> {
   const stamp =
-    (change.stamp ? `, ${change.stamp} = COALESCE(${change.stamp}, now())` : '') + (change.narrowed ? ', narrowed_at = COALESCE(narrowed_at, now())' : '');
+    (change.stamp ? `, ${change.stamp} = COALESCE(${change.stamp}, $5)` : '') + (change.narrowed ? ', narrowed_at = COALESCE(narrowed_at, $5)' : '');
   const { rows } = await q.query<DbRow>(
-    `UPDATE experiments SET tactic = $2, definition = $3, status = $4, version = version + 1, updated_at = now()${stamp}
+    `UPDATE experiments SET tactic = $2, definition = $3, status = $4, version = version + 1, updated_at = $5${stamp}
       WHERE key = $1 RETURNING ${COLUMNS}`,
-    [key, change.tactic, JSON.stringify(change.definition), change.status],
+    [key, change.tactic, JSON.stringify(change.definition), change.status, change.at ?? new Date()],
   );
   return toExperiment(rows[0]);
 }

@@ -21,7 +21,7 @@ import { contractFetch } from '../helpers/world';
  * --fail-with-body, so an example answered with an error fails here even when it shows no
  * output, and with a time limit, so none can hang the suite.
  */
-export const DOCS = ['README.md', 'docs/api.md', 'docs/assignment.md', 'docs/results.md', 'docs/cli.md', 'docs/testing.md', 'docs/design.md', 'docs/scaling.md', 'docs/configuration.md', 'docs/outages.md', 'docs/dashboard.md', 'docs/sdk.md'];
+export const DOCS = ['README.md', 'docs/api.md', 'docs/assignment.md', 'docs/results.md', 'docs/cli.md', 'docs/testing.md', 'docs/design.md', 'docs/scaling.md', 'docs/configuration.md', 'docs/outages.md', 'docs/dashboard.md', 'docs/sdk.md', 'docs/demo.md'];
 
 const VARIABLES = ['KEY', 'URL', 'ASSIGN_KEY', 'READ_KEY'];
 const ASSIGNS_VARIABLE = new RegExp(`^\\s*(export\\s+)?(${VARIABLES.join('|')})=`);

@@ -97,6 +97,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     resultsCacheSeconds: 0,
     rateLimitPoints: DEFAULT_RATE_LIMIT_POINTS,
     rateLimitWindowSeconds: DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
+
+    demoClock: false,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import type { ExperimentCreate } from '../../src/model/experiment';
+import { parse as parseCsv } from '../helpers/csv';
 import { runExperiment } from '../helpers/experiments';
 import { segmentedArm, seed } from '../helpers/seed';
 import { bearer, useWorld } from '../helpers/world';
@@ -89,4 +90,27 @@ test('shrinkage ranks a tiny lucky segment below a large steady one', async () =
   expect(by.tiny.ownWeight).toBeLessThan(by.big.ownWeight);
   expect(by.tiny.shrunk.estimate).toBeLessThan(by.big.shrunk.estimate);
   expect(region.values.map((v: { value: string }) => v.value)).toEqual(['big', 'tiny', 'mid']);
+
+  // The CSV a marketer opens in a spreadsheet carries the same answer: one for_whom row per value, in rank order.
+  const csv = await world.api.get(`/v1/experiments/${key}/results`).set(read).set('Accept', 'text/csv').expect(200);
+  const [header, ...rows] = parseCsv(csv.text);
+  const col = (name: string) => header.indexOf(name);
+  for (const r of rows) expect(r).toHaveLength(header.length);
+  const whom = rows.filter((r) => r[col('row')] === 'for_whom');
+  expect(whom.map((r) => [r[col('segment_attribute')], r[col('segment_value')], r[col('variant')], r[col('for_whom_rank')]])).toEqual([
+    ['region', 'big', 'personalized', '1'],
+    ['region', 'tiny', 'personalized', '2'],
+    ['region', 'mid', 'personalized', '3'],
+  ]);
+  const big = whom[0];
+  expect(Number(big[col('relative_estimate')])).toBeCloseTo(by.big.lift.estimate, 12);
+  expect(Number(big[col('shrunk_estimate')])).toBeCloseTo(by.big.shrunk.estimate, 12);
+  expect(Number(big[col('shrunk_ci_low')])).toBeCloseTo(by.big.shrunk.ci[0], 12);
+  expect(Number(big[col('shrunk_ci_high')])).toBeCloseTo(by.big.shrunk.ci[1], 12);
+  expect(Number(big[col('own_weight')])).toBeCloseTo(by.big.ownWeight, 12);
+  expect(Number(big[col('heterogeneity_q')])).toBeCloseTo(region.q, 12);
+  expect(Number(big[col('heterogeneity_p_value_adjusted')])).toBeCloseTo(region.pValueAdjusted, 12);
+  expect(Number(big[col('i2')])).toBeCloseTo(region.i2, 12);
+  expect(Number(big[col('tau2')])).toBeCloseTo(region.tau2, 12);
+  expect(big[col('for_whom_summary')]).toBe(region.summary);
 });

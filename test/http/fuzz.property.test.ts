@@ -89,6 +89,12 @@ function send(agent: http.Agent, port: number, r: FuzzRequest): Promise<{ status
     const headers: Record<string, string | number> = { ...r.headers };
     if (r.body) headers['Content-Length'] = r.body.length;
     const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent }, (res) => {
+      if ((res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        // The config stream stays open by design: its status and media type are the answer.
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: '' });
+        req.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text: Buffer.concat(chunks).toString('utf8') }));
