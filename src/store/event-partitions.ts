@@ -81,10 +81,16 @@ async function createPartition(q: Queryable, month: Date): Promise<number> {
   return rowCount;
 }
 
-/** Drops one month of events, and the ids of the events it holds (the same units: a co-located join on Citus). */
-async function dropPartition(q: Queryable, month: Date): Promise<{ events: number; ids: number }> {
+/** Deletes the ids of the events one month holds (the same units: a co-located join on Citus). */
+async function deleteIds(q: Queryable, month: Date): Promise<number> {
+  const { rowCount } = await q.query(`DELETE FROM event_ids d USING ${partitionName(month)} e WHERE d.unit_id = e.unit_id AND d.event_id = e.event_id`);
+  return rowCount;
+}
+
+/** Drops one month of events, and the ids of its events unless they were deleted already. */
+async function dropPartition(q: Queryable, month: Date, idsDeleted: boolean): Promise<{ events: number; ids: number }> {
   const name = partitionName(month);
-  const { rowCount: ids } = await q.query(`DELETE FROM event_ids d USING ${name} e WHERE d.unit_id = e.unit_id AND d.event_id = e.event_id`);
+  const ids = idsDeleted ? 0 : await deleteIds(q, month);
   const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`);
   await q.exec(`DROP TABLE ${name}`);
   return { events: rows[0].n, ids };
@@ -135,6 +141,18 @@ export async function maintainEvents(db: Db, options: { now?: Date; retentionDay
   const report: MaintenanceReport = { created: [], moved: 0, dropped: [], droppedEvents: 0, droppedIds: 0 };
   const first = await plan(db, now, retentionDays);
   if (first.create.length === 0 && first.drop.length === 0) return report;
+  // The ids of the months to drop go first, each month in its own transaction and without the
+  // aggregates lock: the one long statement of a drop does not hold up ingestion. Safe, since
+  // every event of such a month is older than the retention (at least 8 days), and an event
+  // that old is refused when sent again with its timestamp. (A month made only now, from rows
+  // of the default partition, loses its ids under the lock below.)
+  const existing = new Set((await eventPartitions(db)).map((d) => d.getTime()));
+  const cleaned = new Set<number>();
+  for (const month of first.drop) {
+    if (!existing.has(month.getTime())) continue;
+    report.droppedIds += await db.transaction((tx) => deleteIds(tx, month));
+    cleaned.add(month.getTime());
+  }
   await db.transaction(async (tx) => {
     await lockAggregates(tx, 'exclusive');
     // Planned again under the lock: another instance may have done it meanwhile.
@@ -144,7 +162,8 @@ export async function maintainEvents(db: Db, options: { now?: Date; retentionDay
       report.created.push(partitionName(month));
     }
     for (const month of drop) {
-      const gone = await dropPartition(tx, month);
+      // A month that had no partition until now (its rows came from the default partition) loses its ids here.
+      const gone = await dropPartition(tx, month, cleaned.has(month.getTime()) && !create.some((m) => m.getTime() === month.getTime()));
       report.dropped.push(partitionName(month));
       report.droppedEvents += gone.events;
       report.droppedIds += gone.ids;

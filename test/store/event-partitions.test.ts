@@ -182,6 +182,21 @@ describe('retention', () => {
   });
 });
 
+describe('retention of rows left in the default partition', () => {
+  test('a month older than the retention found in the default partition is made and dropped, its ids with it', async () => {
+    const e = conversion('ret-d', 'purchase', '2093-05-09T00:00:00Z');
+    expect(await ingest([e], iso('2093-05-10T00:00:00Z'))).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(await homes(world.rt.db, [e.eventId])).toEqual({ [e.eventId]: 'events_default' });
+    const r = await maintainEvents(world.rt.db, { now: iso('2093-08-01T00:00:00Z'), retentionDays: 30 });
+    expect(r.created).toContain('events_2093_05');
+    expect(r.dropped).toContain('events_2093_05');
+    const left = await world.rt.db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM events WHERE unit_id = 'ret-d')::int + (SELECT count(*) FROM event_ids WHERE unit_id = 'ret-d')::int + (SELECT count(*) FROM events_default)::int AS n`,
+    );
+    expect(left.rows[0].n).toBe(0);
+  });
+});
+
 describe('migration 011', () => {
   test('a populated database from before 011 keeps every event, each in its month, and its ids still deduplicate', async () => {
     let db: Db;
