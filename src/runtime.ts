@@ -109,12 +109,14 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     // Raw events' monthly partitions made ahead, and the retention applied: now and every hour.
-    const maintain = async () => logMaintenance(logger, await maintainEvents(db, { retentionDays: config.eventsRetentionDays }));
+    // A failure is not fatal: events still land, in the default partition, until the next run.
+    const maintain = () =>
+      maintainEvents(db, { retentionDays: config.eventsRetentionDays }).then(
+        (report) => logMaintenance(logger, report),
+        (err) => logger.warn({ err: err instanceof Error ? err.message : err }, 'event partition maintenance failed; retried in an hour (events meanwhile go to the default partition)'),
+      );
     await maintain();
-    maintenance = setInterval(
-      () => void maintain().catch((err) => logger.warn({ err: err instanceof Error ? err.message : err }, 'event partition maintenance failed; retried in an hour (events meanwhile go to the default partition)')),
-      EVENT_MAINTENANCE_MS,
-    );
+    maintenance = setInterval(() => void maintain(), EVENT_MAINTENANCE_MS);
     maintenance.unref();
     const identity = await databaseIdentity(db);
     if (!(await base.connected(CACHE_WAIT_MS))) logger.warn('Redis is not reachable: starting without it (assignment answers from this instance; it catches up once Redis is back)');

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from './db';
+import { sqlState, type Db, type Queryable } from './db';
 import { lockAggregates } from './aggregate-store';
 
 /**
@@ -29,6 +29,7 @@ export const MONTHS_AHEAD = 2;
 export const MIN_RETENTION_DAYS = 8;
 
 const NAME = /^events_(\d{4})_(\d{2})$/;
+const UNDEFINED_TABLE = '42P01';
 
 /** The first moment of the UTC month `offset` months after the one holding `at`. */
 function monthStart(at: Date, offset = 0): Date {
@@ -150,7 +151,13 @@ export async function maintainEvents(db: Db, options: { now?: Date; retentionDay
   const cleaned = new Set<number>();
   for (const month of first.drop) {
     if (!existing.has(month.getTime())) continue;
-    report.droppedIds += await db.transaction((tx) => deleteIds(tx, month));
+    try {
+      report.droppedIds += await db.transaction((tx) => deleteIds(tx, month));
+    } catch (err) {
+      // Another instance dropped this month meanwhile (instances starting together): nothing left to do for it.
+      if (sqlState(err) === UNDEFINED_TABLE) continue;
+      throw err;
+    }
     cleaned.add(month.getTime());
   }
   await db.transaction(async (tx) => {

@@ -197,6 +197,23 @@ describe('retention of rows left in the default partition', () => {
   });
 });
 
+describe('maintenance from several instances at once', () => {
+  test('two runs at the same moment: each month made and dropped once, both succeed', async () => {
+    await maintainEvents(world.rt.db, { now: iso('2094-01-15T00:00:00Z') });
+    const e = conversion('ret-c', 'purchase', '2094-01-15T12:00:00Z');
+    expect(await ingest([e], iso('2094-01-16T00:00:00Z'))).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    const later = iso('2094-04-01T00:00:00Z');
+    const [a, b] = await Promise.all([maintainEvents(world.rt.db, { now: later, retentionDays: 30 }), maintainEvents(world.rt.db, { now: later, retentionDays: 30 })]);
+    expect([...a.dropped, ...b.dropped].filter((n) => n === 'events_2094_01')).toEqual(['events_2094_01']);
+    expect([...a.created, ...b.created].filter((n) => n === 'events_2094_04')).toEqual(['events_2094_04']);
+    expect(a.droppedIds + b.droppedIds).toBeGreaterThanOrEqual(1);
+    const left = await world.rt.db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM events WHERE unit_id = 'ret-c')::int + (SELECT count(*) FROM event_ids WHERE unit_id = 'ret-c')::int AS n`,
+    );
+    expect(left.rows[0].n).toBe(0);
+  });
+});
+
 describe('migration 011', () => {
   test('a populated database from before 011 keeps every event, each in its month, and its ids still deduplicate', async () => {
     let db: Db;
