@@ -1,27 +1,32 @@
-import { copyRows, machine, reachable, startBenchServer } from './lib';
+import os from 'node:os';
+import { machine, reachable, startBenchServer } from './lib';
 
 /**
- * npm run bench:results: an experiment with 1,000,000 exposed units and 5,000,000
- * conversion events, written with COPY (fast), aggregated once from the raw events
- * (POST /reaggregate, timed too), then GET /v1/experiments/{key}/counts timed: the read
- * aggregates per-unit aggregates over exposed units, never raw events. PostgreSQL.
+ * npm run bench:results: an experiment with BENCH_UNITS exposed units (default 1,000,000) and
+ * BENCH_EVENTS conversion events (default 5 per unit), written by set-based SQL inside
+ * PostgreSQL (generate_series, deterministic hashes: every run writes the same data) into a
+ * database of its own, dropped at the end; the events into the monthly partitions of
+ * migration 011 with their ids in event_ids, as ingestion stores them. Then aggregated once
+ * from the raw events (POST /reaggregate, timed too), then GET /v1/experiments/{key}/counts
+ * timed: the read aggregates per-unit aggregates over exposed units, never raw events.
  */
 const UNITS = Number(process.env.BENCH_UNITS ?? 1_000_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000_000);
 const RUNS = 5;
 const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** A deterministic pseudo-random stream (mulberry32), so every run writes the same data. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Rows per INSERT of events: each chunk its own transaction. */
+const CHUNK = 2_000_000;
+/** A deterministic pseudo-random integer in [0, n) for row i and stream k (PostgreSQL's own int4 hash). */
+const pick = (i: string, k: number, n: string) => `(abs(hashint4((${i})::int * 16 + ${k})::bigint) % ${n})`;
+/**
+ * BENCH_INDEXES_AFTER=1: load as a restore does, the events' and ids' indexes dropped before the
+ * INSERTs and built after (timed on their own line): 50,000,000 random inserts into three
+ * b-trees take hours on a small shared machine; a sorted build takes minutes. The same
+ * indexes and data either way; the read measured is the same.
+ */
+const INDEXES_AFTER = process.env.BENCH_INDEXES_AFTER === '1';
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(', ');
 
 async function main() {
   if (!(await reachable(PG))) throw new Error(`PostgreSQL is not reachable at ${PG}`);
@@ -47,37 +52,63 @@ async function main() {
   const { db, base, headers: h } = bench;
   try {
     const id = bench.experimentId;
-    const t0 = Date.now() - 3 * 86400_000;
-    const rand = prng(42);
+    const t0 = new Date(Date.now() - 3 * 86400_000).toISOString();
     const devices = ['mobile', 'desktop', 'tablet'];
     const channels = ['email', 'search', 'social', 'direct', 'ads'];
     const lifecycles = ['new', 'returning'];
     // Every arm in every combination of segment values is a cell (as the exposure writer records them).
     const combos = devices.flatMap((device) => channels.flatMap((channel) => lifecycles.map((lifecycle) => JSON.stringify({ device, channel, lifecycle }))));
-    const cellOf = new Map<string, number>();
     for (const variant of ['control', 'personalized']) {
-      const { rows: made } = await db.query<{ id: number; segments: unknown }>(
-        'INSERT INTO cells (experiment_id, variant, holdout, segments) SELECT $1, $2, false, s::jsonb FROM unnest($3::text[]) s RETURNING id, segments',
-        [id, variant, combos],
-      );
-      for (const r of made) cellOf.set(`${variant}|${JSON.stringify(r.segments)}`, r.id);
+      await db.query('INSERT INTO cells (experiment_id, variant, holdout, segments) SELECT $1, $2, false, s::jsonb FROM unnest($3::text[]) s', [id, variant, combos]);
     }
+    console.error(`load average before: ${load()}`);
     let started = Date.now();
-    await copyRows(db, 'exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, cell)', UNITS, (i) => {
-      const seg = combos[Math.floor(rand() * combos.length)];
-      const variant = rand() < 0.5 ? 'control' : 'personalized';
-      const cell = cellOf.get(`${variant}|${JSON.stringify(JSON.parse(seg))}`)!;
-      return `${id}\tu${i}\t${variant}\tf\t${new Date(t0 + Math.floor(rand() * 86400_000)).toISOString()}\t${seg}\t${cell}\n`;
-    }, 20_000);
+    // Each unit: one of the 60 cells, first exposed within the first day.
+    await db.query(
+      `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, cell)
+       SELECT $1, 'u' || i, c.variant, false, $2::timestamptz + ${pick('i', 1, '86400000')} * interval '1 millisecond', c.segments, c.id
+         FROM generate_series(0, $3::int - 1) AS i
+         JOIN (SELECT id, variant, segments, (row_number() OVER (ORDER BY id) - 1)::int AS k FROM cells WHERE experiment_id = $1) c
+           ON c.k = ${pick('i', 2, '60')}`,
+      [id, t0, UNITS],
+    );
     const exposuresMs = Date.now() - started;
+    console.error(`exposures: ${(exposuresMs / 1000).toFixed(1)} s (load ${load()})`);
+    if (INDEXES_AFTER) {
+      await db.query('ALTER TABLE event_ids DROP CONSTRAINT event_ids_pkey');
+      await db.query('DROP INDEX events_unit_idx, events_conversion_time_idx');
+    }
     started = Date.now();
-    const names = ['order', 'order', 'order', 'add_to_cart', 'add_to_cart', 'add_to_cart', 'add_to_cart', 'unsubscribe', 'page_view', 'page_view'];
-    await copyRows(db, 'events (event_id, unit_id, kind, name, value, occurred_at)', EVENTS, (i) => {
-      const n = names[Math.floor(rand() * names.length)];
-      const value = n === 'order' ? (10 + rand() * 90).toFixed(2) : '\\N';
-      return `e${i}\tu${Math.floor(rand() * UNITS)}\tconversion\t${n}\t${value}\t${new Date(t0 + 86400_000 + Math.floor(rand() * 86400_000)).toISOString()}\n`;
-    }, 20_000);
+    // Each event: a random unit, one of ten names (3 in 10 an order with a value), within the second day.
+    const names = `(ARRAY['order','order','order','add_to_cart','add_to_cart','add_to_cart','add_to_cart','unsubscribe','page_view','page_view'])`;
+    for (let lo = 0; lo < EVENTS; lo += CHUNK) {
+      const hi = Math.min(EVENTS, lo + CHUNK) - 1;
+      await db.query(
+        `WITH g AS MATERIALIZED (
+           SELECT 'e' || j AS event_id, 'u' || ${pick('j', 3, '$3::int')} AS unit_id, ${names}[1 + ${pick('j', 4, '10')}] AS name, j
+             FROM generate_series($1::int, $2::int) AS j
+         ), ids AS (
+           INSERT INTO event_ids (unit_id, event_id) SELECT unit_id, event_id FROM g
+         )
+         INSERT INTO events (event_id, unit_id, kind, name, value, occurred_at)
+         SELECT event_id, unit_id, 'conversion', name,
+                CASE WHEN name = 'order' THEN round(10 + ${pick('j', 5, '9000')} / 100.0, 2) END,
+                $4::timestamptz + interval '1 day' + ${pick('j', 6, '86400000')} * interval '1 millisecond'
+           FROM g`,
+        [lo, hi, UNITS, t0],
+      );
+      console.error(`events ${hi + 1}: ${((Date.now() - started) / 1000).toFixed(1)} s (load ${load()})`);
+    }
     const eventsMs = Date.now() - started;
+    started = Date.now();
+    if (INDEXES_AFTER) {
+      await db.query("SET maintenance_work_mem = '1GB'");
+      await db.query('ALTER TABLE event_ids ADD PRIMARY KEY (unit_id, event_id)');
+      await db.query('CREATE INDEX events_unit_idx ON events (unit_id)');
+      await db.query("CREATE INDEX events_conversion_time_idx ON events (occurred_at) WHERE kind = 'conversion'");
+      console.error(`indexes: ${((Date.now() - started) / 1000).toFixed(1)} s (load ${load()})`);
+    }
+    const indexesMs = Date.now() - started;
     await db.query('ANALYZE');
     started = Date.now();
     const re = (await (await fetch(`${base}/v1/experiments/bench-results/reaggregate`, { method: 'POST', headers: h })).json()) as { rows: number };
@@ -98,10 +129,13 @@ async function main() {
     const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     console.log(`\nGET /v1/experiments/{key}/counts, ${new Date().toISOString().slice(0, 10)}, ${machine()}, PostgreSQL ${version}`);
     console.log(`${UNITS.toLocaleString('en')} exposed units, ${EVENTS.toLocaleString('en')} conversion events, 6 metrics (one ratio), 3 segment attributes (10 values), 2 variants\n`);
+    const months = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'events'::regclass`)).rows[0].n;
+    console.log(`load average (1, 5, 15 min) at the end: ${load()}\n`);
     console.log('| step | time |');
     console.log('| --- | ---: |');
-    console.log(`| COPY exposures | ${(exposuresMs / 1000).toFixed(1)} s |`);
-    console.log(`| COPY events | ${(eventsMs / 1000).toFixed(1)} s |`);
+    console.log(`| INSERT exposures (set-based SQL) | ${(exposuresMs / 1000).toFixed(1)} s |`);
+    console.log(`| INSERT events and their ids (set-based SQL; events partitioned by month, ${months} partitions${INDEXES_AFTER ? '; indexes dropped' : ''}) | ${(eventsMs / 1000).toFixed(1)} s |`);
+    if (INDEXES_AFTER) console.log(`| the three indexes of events and event_ids built after | ${(indexesMs / 1000).toFixed(1)} s |`);
     console.log(`| POST /reaggregate (${re.rows.toLocaleString('en')} per-unit aggregate rows from the raw events) | ${(reaggregateMs / 1000).toFixed(1)} s |`);
     console.log(`| **GET /counts**, median of ${RUNS} (min, max) | **${times[Math.floor(RUNS / 2)].toFixed(0)} ms** (${times[0].toFixed(0)}, ${times[RUNS - 1].toFixed(0)}); ${bytes.toLocaleString('en')} bytes |`);
   } finally {

@@ -42,6 +42,8 @@ export interface Config {
   /** Requests allowed per API key in each window (0: no limit); shared through Redis when configured. */
   rateLimitPoints: number;
   rateLimitWindowSeconds: number;
+  /** Raw events older than this many days are dropped, a whole month at a time (unset: kept forever). */
+  eventsRetentionDays?: number;
 
   /** VERDICT_DEMO_CLOCK: a settable clock (PUT /v1/demo/clock) for demos and simulations; never in production. */
   demoClock: boolean;
@@ -160,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultsCacheSeconds: int(env, 'RESULTS_CACHE_SECONDS', 5, 0, 3600),
     rateLimitPoints: int(env, 'RATE_LIMIT_POINTS', DEFAULT_RATE_LIMIT_POINTS, 0, 1_000_000_000),
     rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', DEFAULT_RATE_LIMIT_WINDOW_SECONDS, 1, 86_400),
+    // At least 8: events are accepted up to 7 days old, and an id is kept while its event could still be.
+    eventsRetentionDays: env.EVENTS_RETENTION_DAYS ? int(env, 'EVENTS_RETENTION_DAYS', 0, 8, 36_500) : undefined,
 
     demoClock: flag(env, 'VERDICT_DEMO_CLOCK'),
   };

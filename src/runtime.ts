@@ -19,6 +19,7 @@ import { createMemoryCache } from './store/memory-cache';
 import { lockDataDir } from './store/data-dir-lock';
 import { checkCacheIdentity, databaseIdentity } from './store/identity-store';
 import { migrate } from './store/migrate';
+import { maintainEvents, type MaintenanceReport } from './store/event-partitions';
 import { openPglite } from './store/pglite';
 import { connectPostgres } from './store/postgres';
 import { connectRedis } from './store/redis-cache';
@@ -90,14 +91,33 @@ export interface RuntimeOptions {
   cache?: Cache;
 }
 
+/** How often each instance checks the raw events' partitions (cheap when nothing is due: a catalog read). */
+const EVENT_MAINTENANCE_MS = 3600_000;
+
+function logMaintenance(logger: Logger, r: MaintenanceReport): void {
+  if (r.created.length) logger.info({ created: r.created, moved: r.moved }, 'event partitions created');
+  if (r.dropped.length) logger.info({ dropped: r.dropped, events: r.droppedEvents, ids: r.droppedIds }, 'event partitions dropped (EVENTS_RETENTION_DAYS)');
+}
+
 export async function openRuntime(config: Config, logger: Logger, given: RuntimeOptions = {}): Promise<Runtime> {
   const db = given.db ?? (await openDb(config));
   const base = given.cache ?? openCache(config);
   // The read replica (results): a small pool of its own; reads fall back to the primary.
   const replica = config.databaseReplicaUrl ? connectPostgres(config.databaseReplicaUrl, { max: Math.max(2, Math.ceil(config.databasePoolSize / 2)) }) : undefined;
+  let maintenance: NodeJS.Timeout | undefined;
   try {
     const { applied } = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
+    // Raw events' monthly partitions made ahead, and the retention applied: now and every hour.
+    // A failure is not fatal: events still land, in the default partition, until the next run.
+    const maintain = () =>
+      maintainEvents(db, { retentionDays: config.eventsRetentionDays }).then(
+        (report) => logMaintenance(logger, report),
+        (err) => logger.warn({ err: err instanceof Error ? err.message : err }, 'event partition maintenance failed; retried in an hour (events meanwhile go to the default partition)'),
+      );
+    await maintain();
+    maintenance = setInterval(() => void maintain(), EVENT_MAINTENANCE_MS);
+    maintenance.unref();
     const identity = await databaseIdentity(db);
     if (!(await base.connected(CACHE_WAIT_MS))) logger.warn('Redis is not reachable: starting without it (assignment answers from this instance; it catches up once Redis is back)');
     // Whose data Redis holds under this prefix: checked at start and whenever Redis comes back.
@@ -149,6 +169,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       unitData,
       results: createResultsService(db, config.resultsCacheSeconds, replica ? replicaReads(db, replica, metrics) : undefined, clock),
       async close() {
+        clearInterval(maintenance);
         await exposures.close();
         await unitData.close();
         await registry.close();
@@ -160,6 +181,7 @@ export async function openRuntime(config: Config, logger: Logger, given: Runtime
       },
     };
   } catch (err) {
+    clearInterval(maintenance);
     await Promise.allSettled([base.close(), db.close(), replica?.close()]);
     throw err;
   }

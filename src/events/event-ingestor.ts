@@ -5,7 +5,7 @@ import { segmentValues, storedAttributes } from '../model/attributes';
 import type { LiveExperiment, Registry } from '../serving/registry';
 import { toAssignable } from '../serving/registry';
 import { unstorableFields, type Spec } from '../contract';
-import { insertConversions, lockAggregates, type ConversionRow } from '../store/aggregate-store';
+import { eventKey, insertConversions, insertExposureEvents, lockAggregates, type ConversionRow } from '../store/aggregate-store';
 import type { Db, Queryable } from '../store/db';
 import { erasedAt } from '../store/erasure-store';
 import { recordedExposures, writeExposures } from '../store/exposure-store';
@@ -154,12 +154,14 @@ export function createIngestor(
             refused.push({ index: c.index, eventId, reason: `unit "${unitId}" was erased at ${erasure.toISOString()}; events from before its erasure are not stored`, field: '/unitId' });
             continue;
           }
-          if (seen.has(eventId)) {
+          // An event is its id within its unit (event_ids' key): a retry repeats both.
+          const id = eventKey(unitId, eventId);
+          if (seen.has(id)) {
             repeated++;
             continue;
           }
           if (c.kind === 'conversion') {
-            seen.add(eventId);
+            seen.add(id);
             conversions.push(c.row);
             continue;
           }
@@ -184,7 +186,7 @@ export function createIngestor(
             refused.push({ index, eventId, reason: `variant "${event.variant}" disagrees with the assignment ("${a.variant}")`, field: '/variant' });
             continue;
           }
-          seen.add(eventId);
+          seen.add(id);
           exposureEvents.push({ index, event, at: c.at });
           const segments = segmentValues(event.attributes, experiment.row.segments);
           const attributes = storedAttributes(event.attributes, experiment.row.segments);
@@ -194,25 +196,16 @@ export function createIngestor(
         }
         let newExposureIds = new Set<string>();
         if (exposureEvents.length) {
-          const { rows } = await tx.query<{ event_id: string }>(
-            `INSERT INTO events (event_id, unit_id, kind, name, occurred_at)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-             ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-            [
-              exposureEvents.map((x) => x.event.eventId),
-              exposureEvents.map((x) => x.event.unitId),
-              exposureEvents.map(() => 'exposure'),
-              exposureEvents.map((x) => x.event.experiment),
-              exposureEvents.map((x) => x.at.toISOString()),
-            ],
+          newExposureIds = await insertExposureEvents(
+            tx,
+            exposureEvents.map((x) => ({ eventId: x.event.eventId, unitId: x.event.unitId, experiment: x.event.experiment, at: x.at })),
           );
-          newExposureIds = new Set(rows.map((r) => r.event_id));
           // A retried exposure is not recorded again; the earliest new one per unit is.
-          await writeExposures(tx, [...exposureRows.values()].filter((r) => newExposureIds.has(r.eventId)));
+          await writeExposures(tx, [...exposureRows.values()].filter((r) => newExposureIds.has(eventKey(r.unitId, r.eventId))));
         }
         const newConversionIds = await insertConversions(tx, conversions);
         return {
-          rows: [...exposureRows.values()].filter((r) => newExposureIds.has(r.eventId)),
+          rows: [...exposureRows.values()].filter((r) => newExposureIds.has(eventKey(r.unitId, r.eventId))),
           refused,
           // Stored now; the rest of the judged events were stored before (retries).
           accepted: newExposureIds.size + newConversionIds.size,

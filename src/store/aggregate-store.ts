@@ -49,20 +49,40 @@ export interface ConversionRow {
 }
 
 /**
- * Stores conversion events (once per eventId) and adds the new ones to the aggregates of
- * every experiment the unit was already exposed to (one row per stream: metrics on the same
- * event and window share it). Returns the ids actually stored.
+ * How an event is told apart from every other: its id within its unit (event_ids' key). A
+ * retry repeats both. Text with U+0000 is refused before it gets here, so the separator is free.
+ */
+export const eventKey = (unitId: string, eventId: string): string => `${unitId}\u0000${eventId}`;
+
+/**
+ * The first step of storing events, shared by both inserts: their ids claimed in event_ids
+ * (ON CONFLICT DO NOTHING RETURNING), one row per (unit_id, event_id). Only an event whose id
+ * is claimed here is inserted into the partitioned events, in the same statement; a retry, or
+ * an event a concurrent transaction is storing, finds its id taken (the other transaction's
+ * commit is waited for) and is not stored again.
+ */
+const CLAIM_IDS = `ids AS (
+       INSERT INTO event_ids (unit_id, event_id) SELECT unit_id, event_id FROM input
+       ON CONFLICT (unit_id, event_id) DO NOTHING
+       RETURNING unit_id, event_id
+     )`;
+
+/**
+ * Stores conversion events (once per unit and eventId) and adds the new ones to the aggregates
+ * of every experiment the unit was already exposed to (one row per stream: metrics on the same
+ * event and window share it). Returns the events actually stored (eventKey).
  * Call inside a transaction holding the shared aggregates lock.
  */
 export async function insertConversions(q: Queryable, rows: readonly ConversionRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const { rows: stored } = await q.query<{ event_id: string }>(
+  const { rows: stored } = await q.query<{ unit_id: string; event_id: string }>(
     `WITH input AS (
-       SELECT * FROM json_to_recordset($1::json) AS t(event_id text, unit_id text, name text, value float8, occurred_at timestamptz)
-     ), ev AS (
+       SELECT DISTINCT ON (unit_id, event_id) *
+         FROM json_to_recordset($1::json) AS t(event_id text, unit_id text, name text, value float8, occurred_at timestamptz)
+     ), ${CLAIM_IDS}, ev AS (
        INSERT INTO events (event_id, unit_id, kind, name, value, occurred_at)
-       SELECT event_id, unit_id, 'conversion', name, value, occurred_at FROM input
-       ON CONFLICT (event_id) DO NOTHING
+       SELECT i.event_id, i.unit_id, 'conversion', i.name, i.value, i.occurred_at
+         FROM input i JOIN ids ON ids.unit_id = i.unit_id AND ids.event_id = i.event_id
        RETURNING event_id, unit_id, name, value, occurred_at
      ), attributed AS (
        INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
@@ -76,11 +96,31 @@ export async function insertConversions(q: Queryable, rows: readonly ConversionR
        ON CONFLICT (experiment_id, unit_id, stream) DO UPDATE
           SET count = unit_metrics.count + excluded.count, sum = unit_metrics.sum + excluded.sum
      )
-     SELECT event_id FROM ev`,
+     SELECT unit_id, event_id FROM ev`,
     // One JSON parameter: serialising it is native and much cheaper than five array literals.
     [JSON.stringify(rows.map((r) => ({ event_id: r.eventId, unit_id: r.unitId, name: r.event, value: r.value, occurred_at: r.at.toISOString() })))],
   );
-  return new Set(stored.map((r) => r.event_id));
+  return new Set(stored.map((r) => eventKey(r.unit_id, r.event_id)));
+}
+
+/**
+ * Stores exposure events (once per unit and eventId): the raw record only, the exposures
+ * themselves are written by the caller for the events stored. Returns those (eventKey).
+ */
+export async function insertExposureEvents(q: Queryable, rows: readonly { eventId: string; unitId: string; experiment: string; at: Date }[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const { rows: stored } = await q.query<{ unit_id: string; event_id: string }>(
+    `WITH input AS (
+       SELECT DISTINCT ON (unit_id, event_id) *
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS t(event_id, unit_id, name, occurred_at)
+     ), ${CLAIM_IDS}
+     INSERT INTO events (event_id, unit_id, kind, name, occurred_at)
+     SELECT i.event_id, i.unit_id, 'exposure', i.name, i.occurred_at
+       FROM input i JOIN ids ON ids.unit_id = i.unit_id AND ids.event_id = i.event_id
+     RETURNING unit_id, event_id`,
+    [rows.map((r) => r.eventId), rows.map((r) => r.unitId), rows.map((r) => r.experiment), rows.map((r) => r.at.toISOString())],
+  );
+  return new Set(stored.map((r) => eventKey(r.unit_id, r.event_id)));
 }
 
 /**
@@ -204,5 +244,7 @@ export async function eraseUnit(q: Queryable, unitId: string): Promise<{ exposur
   // Aggregates exist only for exposed units: their experiments name them (primary key lookups).
   const aggregates = await q.query('DELETE FROM unit_metrics WHERE experiment_id = ANY($1::int[]) AND unit_id = $2', [experimentIds, unitId]);
   const events = await q.query('DELETE FROM events WHERE unit_id = $1', [unitId]);
+  // Its ids too: an event of the unit sent again is refused by the tombstone, not as a duplicate.
+  await q.query('DELETE FROM event_ids WHERE unit_id = $1', [unitId]);
   return { exposures: exposures.rowCount, events: events.rowCount, aggregates: aggregates.rowCount, experimentIds };
 }

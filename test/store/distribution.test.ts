@@ -19,7 +19,7 @@ import ts from 'typescript';
  *   - an ON CONFLICT target on a distributed table includes unit_id (a unique constraint must
  *     include the distribution column).
  */
-const DISTRIBUTED = ['events', 'exposures', 'unit_metrics'];
+const DISTRIBUTED = ['events', 'event_ids', 'exposures', 'unit_metrics'];
 const REFERENCE = ['experiments', 'cells', 'experiment_streams', 'api_keys', 'audit_log', 'erasures', 'database_identity', 'schema_migrations'];
 
 /**
@@ -37,12 +37,21 @@ const PER_EXPERIMENT: Record<string, string> = {
 };
 
 /**
- * The one departure, named: events are deduplicated by `event_id` alone (its primary key, and
- * the ON CONFLICT target of both inserts). Citus needs the key to include unit_id, so before
- * `create_distributed_table('events', 'unit_id')` the key becomes (unit_id, event_id): an
- * event id is then unique per unit, which every retry still is (docs/scaling.md).
+ * events is partitioned by month (migrations/011_partitioned_events.sql); on Citus a partitioned
+ * distributed table's partitions are distributed with it, shard by shard. Partition maintenance
+ * (src/store/event-partitions.ts) names the partitions: events_default, and events_YYYY_MM,
+ * which that file interpolates as `${name}` (always partitionName(month)). These statements work
+ * on one whole partition, on every shard at once; listed by function like PER_EXPERIMENT.
  */
-const BEFORE_DISTRIBUTING = new Set(['events:event_id']);
+const PARTITION_MAINTENANCE: Record<string, string> = {
+  'event-partitions.ts:defaultMonths': 'the months the default partition holds rows for (normally none)',
+  'event-partitions.ts:createPartition': "a month's rows moved out of the default partition into its new partition",
+  'event-partitions.ts:dropPartition': 'a month counted before it is dropped (retention)',
+};
+const PARTITIONS_FILE = 'event-partitions.ts';
+/** The distributed tables and events' partitions, as the alias regex below names them. */
+const TABLES = 'events|event_ids|exposures|unit_metrics|events_default|events_\\d{4}_\\d{2}';
+const tableOf = (name: string) => (/^events_(default|\d{4}_\d{2})$/.test(name) ? 'events' : name);
 
 interface Statement {
   file: string;
@@ -60,7 +69,11 @@ function statements(): Statement[] {
       const visit = (node: ts.Node) => {
         let text: string | undefined;
         if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) text = node.text;
-        else if (ts.isTemplateExpression(node)) text = node.head.text + node.templateSpans.map((s) => '__X__' + s.literal.text).join('');
+        else if (ts.isTemplateExpression(node)) {
+          // The partition maintenance interpolates a partition's name; elsewhere `${...}` is a placeholder.
+          const hole = name === PARTITIONS_FILE ? 'events_2000_01' : '__X__';
+          text = node.head.text + node.templateSpans.map((s) => hole + s.literal.text).join('');
+        }
         if (text !== undefined && /\b(SELECT|INSERT|UPDATE|DELETE)\b/.test(text) && /\b(FROM|INTO|UPDATE)\b/.test(text)) {
           out.push({ file: name, fn: enclosingFunction(node), sql: text.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').trim() });
         }
@@ -86,18 +99,18 @@ function enclosingFunction(node: ts.Node): string {
 /** The distributed tables a statement names, by alias. */
 function distributedAliases(sql: string): Map<string, string> {
   const aliases = new Map<string, string>();
-  const re = /\b(?:FROM|JOIN|INTO|UPDATE|USING)\s+(events|exposures|unit_metrics)\b(?:\s+(?:AS\s+)?(?!WHERE|JOIN|ON|USING|SET|SELECT|GROUP|ORDER|LIMIT|RETURNING|LEFT|INNER|WITH|VALUES)([a-z_][a-z0-9_]*))?/gi;
+  const re = new RegExp(`\\b(?:FROM|JOIN|INTO|UPDATE|USING)\\s+(${TABLES})\\b(?:\\s+(?:AS\\s+)?(?!WHERE|JOIN|ON|USING|SET|SELECT|GROUP|ORDER|LIMIT|RETURNING|LEFT|INNER|WITH|VALUES)([a-z_][a-z0-9_]*))?`, 'gi');
   for (const m of sql.matchAll(re)) aliases.set(m[2] ?? m[1], m[1]);
   return aliases;
 }
 
 /** What Citus makes of a statement, or why it cannot run there. */
-function judge(s: Statement): { kind: 'router or co-located' | 'per experiment' | 'reference only'; problems: string[] } {
+function judge(s: Statement): { kind: 'router or co-located' | 'per experiment' | 'partition maintenance' | 'reference only'; problems: string[] } {
   const aliases = distributedAliases(s.sql);
   if (aliases.size === 0) return { kind: 'reference only', problems: [] };
   const problems: string[] = [];
   // The table an INSERT writes is routed row by row by the unit_id it writes (checked below).
-  const targets = new Set([...s.sql.matchAll(/INSERT INTO (events|exposures|unit_metrics)\b/gi)].map((m) => m[1]));
+  const targets = new Set([...s.sql.matchAll(new RegExp(`INSERT INTO (${TABLES})\\b`, 'gi'))].map((m) => m[1]));
   let everyOnUnit = true;
   for (const [alias, table] of aliases) {
     if (alias === table && targets.has(table)) continue;
@@ -107,13 +120,19 @@ function judge(s: Statement): { kind: 'router or co-located' | 'per experiment' 
       new RegExp(`${own}\\s*=\\s*(\\$\\d+|ANY\\s*\\(|[a-z_]+\\.unit_id)`, 'i').test(s.sql) || new RegExp(`[a-z_]+\\.unit_id\\s*=\\s*${own}`, 'i').test(s.sql);
     if (!filtered) everyOnUnit = false;
   }
-  for (const m of s.sql.matchAll(/INSERT INTO (events|exposures|unit_metrics) \(([^)]*)\)/gi)) {
+  for (const m of s.sql.matchAll(new RegExp(`INSERT INTO (${TABLES}) \\(([^)]*)\\)`, 'gi'))) {
     if (!/\bunit_id\b/.test(m[2])) problems.push(`INSERT INTO ${m[1]} does not write unit_id`);
   }
-  for (const m of s.sql.matchAll(/INSERT INTO (events|exposures|unit_metrics)\b[\s\S]*?ON CONFLICT \(([^)]*)\)/gi)) {
-    if (!/\bunit_id\b/.test(m[2]) && !BEFORE_DISTRIBUTING.has(`${m[1]}:${m[2]}`)) problems.push(`ON CONFLICT (${m[2]}) on ${m[1]} does not include unit_id`);
+  for (const m of s.sql.matchAll(new RegExp(`INSERT INTO (${TABLES})\\b[\\s\\S]*?ON CONFLICT \\(([^)]*)\\)`, 'gi'))) {
+    if (!/\bunit_id\b/.test(m[2])) problems.push(`ON CONFLICT (${m[2]}) on ${m[1]} does not include unit_id`);
   }
   if (everyOnUnit) return { kind: 'router or co-located', problems };
+  if (PARTITION_MAINTENANCE[`${s.file}:${s.fn}`]) {
+    // Only events' partitions, whole: no other distributed table, no join.
+    const others = [...aliases.values()].filter((t) => tableOf(t) !== 'events' || t === 'events');
+    if (others.length) problems.push(`partition maintenance touches ${others.join(', ')}, not only partitions of events`);
+    return { kind: 'partition maintenance', problems };
+  }
   const listed = PER_EXPERIMENT[`${s.file}:${s.fn}`] ?? PER_EXPERIMENT[`${s.file}:*`];
   if (!listed) problems.push(`touches ${[...new Set(aliases.values())].join(', ')} without filtering or joining on unit_id`);
   else if (!/\bexperiment_id\s*=\s*(\$\d+|ANY\s*\(\$\d+)/.test(s.sql)) problems.push('a per-experiment statement that does not filter on experiment_id');
@@ -141,6 +160,15 @@ test('the per-experiment list holds only statements that exist and need it', () 
   expect(Object.keys(PER_EXPERIMENT).filter((k) => !used.has(k))).toEqual([]);
 });
 
+test('the partition-maintenance list holds only statements that exist and need it, each on a partition of events', () => {
+  const used = new Set(all.filter((s) => judge(s).kind === 'partition maintenance').map((s) => `${s.file}:${s.fn}`));
+  expect(Object.keys(PARTITION_MAINTENANCE).filter((k) => !used.has(k))).toEqual([]);
+  // Deduplication is co-located with the events: its key includes unit_id, and dropping a month's ids joins on it.
+  const ids = all.filter((s) => /\bevent_ids\b/.test(s.sql));
+  expect(ids.length).toBeGreaterThanOrEqual(3);
+  for (const s of ids) expect([s.fn, judge(s).kind]).toEqual([s.fn, 'router or co-located']);
+});
+
 test('the checks catch what Citus refuses', () => {
   const one = (sql: string, fn = 'x') => judge({ file: 'x.ts', fn, sql }).problems;
   expect(one('SELECT count(*) FROM events WHERE name = $1')).not.toEqual([]);
@@ -152,4 +180,8 @@ test('the checks catch what Citus refuses', () => {
   expect(one('DELETE FROM unit_metrics WHERE experiment_id = ANY($1::int[]) AND unit_id = $2')).toEqual([]);
   expect(one('SELECT * FROM events ev JOIN exposures x ON x.unit_id = ev.unit_id WHERE ev.unit_id = ANY($1)')).toEqual([]);
   expect(one('SELECT count(*) FROM exposures WHERE experiment_id = $1 GROUP BY cell')).not.toEqual([]);
+  expect(one('INSERT INTO event_ids (unit_id, event_id) SELECT unit_id, event_id FROM input ON CONFLICT (event_id) DO NOTHING')).not.toEqual([]);
+  expect(one('DELETE FROM event_ids d USING events_2026_01 e WHERE d.event_id = e.event_id')).not.toEqual([]);
+  expect(one('SELECT count(*) FROM events_2026_01')).not.toEqual([]);
+  expect(judge({ file: 'event-partitions.ts', fn: 'dropPartition', sql: 'SELECT count(*) FROM events_2026_01 e JOIN exposures x ON x.experiment_id = 1' }).problems).not.toEqual([]);
 });
