@@ -6,7 +6,7 @@
  * Pure and allocation-light: at most three hashes, results are the precompiled frozen objects.
  */
 import type { CompiledExperiment } from './compile';
-import { bucket } from './hash';
+import { bucketWith } from './hash';
 import { isHeldOut } from './holdout';
 import { matches } from './targeting';
 import type { AssignOptions, Assignment, HoldoutConfig, Unit } from './engine-types';
@@ -34,11 +34,11 @@ function decide(
   // The holdout group is judged on who was recorded in it: such a unit never gets personalization.
   if (recordedHoldout === true && c.respectsHoldout) return c.controlFor.holdout;
   if (c.targeting !== null && !matches(c.targeting, unit.attributes)) return c.controlFor.not_targeted;
-  if (c.layerSalt !== null) {
-    const lb = bucket(c.layerSalt, unitId);
+  if (c.layerPrefix !== null) {
+    const lb = bucketWith(c.layerPrefix, unitId);
     if (lb < c.layerStart || lb >= c.layerEnd) return c.controlFor.layer;
   }
-  const b = bucket(c.salt, unitId);
+  const b = bucketWith(c.saltPrefix, unitId);
   const { starts, ends } = c;
   let i = 0;
   while (i < ends.length && b >= ends[i]) i++;

@@ -5,6 +5,7 @@
  * Every possible result is built here as a frozen object, so `assign` allocates no result.
  * The compiled form copies what it keeps: later edits to the input have no effect.
  */
+import { prefixOf, type HashPrefix } from './hash';
 import { layerSalt } from './layers';
 import type { AssignableExperiment, Assignment, PathError, Reason, Targeting } from './engine-types';
 import { validateExperiment } from './validate-experiment';
@@ -22,6 +23,9 @@ export interface CompiledExperiment {
   readonly layerSalt: string | null;
   readonly layerStart: number;
   readonly layerEnd: number;
+  /** The hashing state after salt + "/" and after the layer's salt + "/" (hash.ts): each bucket then reads only the unit id. */
+  readonly saltPrefix: HashPrefix;
+  readonly layerPrefix: HashPrefix | null;
   /** Variant i owns [starts[i], ends[i]) of the experiment's bucket space. */
   readonly variantKeys: readonly string[];
   readonly starts: readonly number[];
@@ -91,15 +95,18 @@ export function compile(experiment: AssignableExperiment): CompiledExperiment {
     forced.set(unitId, result(key, v.key, 'forced', v.factors));
   }
 
+  const layer = experiment.layer ? layerSalt(experiment.layer.key) : null;
   return Object.freeze({
     key,
     running: experiment.status === 'running',
     salt: experiment.salt,
     respectsHoldout: experiment.respectsHoldout,
     targeting: experiment.targeting ? deepFreeze(JSON.parse(JSON.stringify(experiment.targeting)) as Targeting) : null,
-    layerSalt: experiment.layer ? layerSalt(experiment.layer.key) : null,
+    layerSalt: layer,
     layerStart: experiment.layer ? experiment.layer.start : 0,
     layerEnd: experiment.layer ? experiment.layer.end : 1,
+    saltPrefix: prefixOf(experiment.salt),
+    layerPrefix: layer === null ? null : prefixOf(layer),
     variantKeys: Object.freeze(variants.map((v) => v.key)),
     starts: Object.freeze(starts),
     ends: Object.freeze(ends),

@@ -69,38 +69,136 @@ export function hashInput(salt: string, unitId: string): string {
 }
 
 /**
- * MurmurHash3_x86_32 (seed 0) of an ASCII string, reading its UTF-16 code units as the bytes
- * (for ASCII they are the UTF-8 bytes): the same hash as the package's, without encoding the
- * input into a buffer first. The hot path of every assignment (server and SDK); the vectors
- * in test/vectors/bucketing.json pin it to the reference like the encoded path.
+ * MurmurHash3_x86_32 (seed 0) of salt + "/" + unitId, for ASCII input (nearly every unit id),
+ * reading UTF-16 code units as the bytes (for ASCII they are the UTF-8 bytes): the same hash
+ * as the package's over the encoded bytes, without building the concatenated string or a
+ * buffer. The hashing state after the prefix salt + "/" (whole 4-byte blocks mixed, 0 to 3
+ * bytes pending) is computed once per salt (`prefixOf`), so each call only reads the unit id.
+ * The hot path of every assignment (server and SDK); test/vectors/bucketing.json pins it to
+ * the reference like the encoded path.
  */
-function murmurAscii(input: string): number {
-  const n = input.length;
-  const blocks = n & ~3;
+export interface HashPrefix {
+  /** The prefix string, salt + "/". */
+  readonly text: string;
+  /** Whether the prefix is ASCII (else every hash with it takes the encoded path). */
+  readonly ascii: boolean;
+  /** The hash state after the prefix's whole blocks. */
+  readonly h: number;
+  /** Its pending bytes (0 to 3), packed little-endian, and how many there are. */
+  readonly k: number;
+  readonly fill: number;
+}
+
+const mixBlock = (h: number, k: number): number => {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+};
+
+function makePrefix(salt: string): HashPrefix {
+  const text = salt + '/';
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) ascii = false;
   let h = 0;
-  let k: number;
+  let k = 0;
+  let fill = 0;
+  if (ascii) {
+    for (let i = 0; i < text.length; i++) {
+      k |= text.charCodeAt(i) << (fill * 8);
+      if (++fill === 4) {
+        h = mixBlock(h, k);
+        k = 0;
+        fill = 0;
+      }
+    }
+  }
+  return Object.freeze({ text, ascii, h, k, fill });
+}
+
+// Salts are few (one per experiment, layer and holdout): their prefixes are kept, bounded.
+const prefixes = new Map<string, HashPrefix>();
+const MAX_PREFIXES = 10_000;
+
+/** The hashing state after salt + "/" (cached per salt). */
+export function prefixOf(salt: string): HashPrefix {
+  let p = prefixes.get(salt);
+  if (p === undefined) {
+    if (prefixes.size >= MAX_PREFIXES) prefixes.clear();
+    p = makePrefix(salt);
+    prefixes.set(salt, p);
+  }
+  return p;
+}
+
+/** The hash of prefix + unitId when unitId is ASCII; -1 when it is not (the caller encodes). */
+function murmurAsciiFrom(p: HashPrefix, unitId: string): number {
+  const n = unitId.length;
+  let h = p.h;
+  let k = p.k;
+  let fill = p.fill;
+  let seen = 0; // every code unit OR-ed: above 0x7f means the input is not ASCII
   let i = 0;
-  for (; i < blocks; i += 4) {
-    k = input.charCodeAt(i) | (input.charCodeAt(i + 1) << 8) | (input.charCodeAt(i + 2) << 16) | (input.charCodeAt(i + 3) << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = n & 3;
-  if (tail > 0) {
+  // Complete the prefix's pending block (when the unit id is long enough; the tail loop handles the rest).
+  if (fill !== 0 && n >= 4 - fill) {
+    if (fill === 1) {
+      const c1 = unitId.charCodeAt(0);
+      const c2 = unitId.charCodeAt(1);
+      const c3 = unitId.charCodeAt(2);
+      seen = c1 | c2 | c3;
+      k |= (c1 << 8) | (c2 << 16) | (c3 << 24);
+      i = 3;
+    } else if (fill === 2) {
+      const c2 = unitId.charCodeAt(0);
+      const c3 = unitId.charCodeAt(1);
+      seen = c2 | c3;
+      k |= (c2 << 16) | (c3 << 24);
+      i = 2;
+    } else {
+      const c3 = unitId.charCodeAt(0);
+      seen = c3;
+      k |= c3 << 24;
+      i = 1;
+    }
+    h = mixBlock(h, k);
     k = 0;
-    if (tail === 3) k ^= input.charCodeAt(i + 2) << 16;
-    if (tail >= 2) k ^= input.charCodeAt(i + 1) << 8;
-    k ^= input.charCodeAt(i);
+    fill = 0;
+  }
+  // Whole blocks of the unit id.
+  if (fill === 0) {
+    const end = i + ((n - i) & ~3);
+    for (; i < end; i += 4) {
+      const c0 = unitId.charCodeAt(i);
+      const c1 = unitId.charCodeAt(i + 1);
+      const c2 = unitId.charCodeAt(i + 2);
+      const c3 = unitId.charCodeAt(i + 3);
+      seen |= c0 | c1 | c2 | c3;
+      let b = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+      b = Math.imul(b, 0xcc9e2d51);
+      b = (b << 15) | (b >>> 17);
+      b = Math.imul(b, 0x1b873593);
+      h ^= b;
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    }
+  }
+  // The tail (fewer than 4 bytes, after the prefix's own when the unit id did not complete its block).
+  for (; i < n; i++) {
+    const c = unitId.charCodeAt(i);
+    seen |= c;
+    k |= c << (fill * 8);
+    fill++;
+  }
+  if (seen > 0x7f) return -1;
+  if (fill > 0) {
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= n;
+  h ^= p.text.length + n;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -109,20 +207,27 @@ function murmurAscii(input: string): number {
   return h >>> 0;
 }
 
-/** Whether every code unit of the string is ASCII (then its UTF-8 bytes are its code units). */
-function isAscii(input: string): boolean {
-  for (let i = 0; i < input.length; i++) if (input.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-/** MurmurHash3_x86_32 (seed 0) of the UTF-8 bytes of salt + "/" + unitId, unsigned. */
-export function hash32(salt: string, unitId: string): number {
-  const input = salt + '/' + unitId;
-  if (isAscii(input)) return murmurAscii(input);
+/** MurmurHash3_x86_32 (seed 0) of the UTF-8 bytes of prefix.text + unitId, unsigned. */
+export function hashWith(prefix: HashPrefix, unitId: string): number {
+  if (prefix.ascii) {
+    const h = murmurAsciiFrom(prefix, unitId);
+    if (h >= 0) return h;
+  }
+  const input = prefix.text + unitId;
   const { read, written } = encoder.encodeInto(input, scratch);
   // encodeInto stops when the buffer is full; fall back to a fresh array for huge inputs.
   const bytes = read === input.length ? scratch.subarray(0, written) : encoder.encode(input);
   return murmurhash.v3(bytes, 0);
+}
+
+/** MurmurHash3_x86_32 (seed 0) of the UTF-8 bytes of salt + "/" + unitId, unsigned. */
+export function hash32(salt: string, unitId: string): number {
+  return hashWith(prefixOf(salt), unitId);
+}
+
+/** hashWith / 2^32: a uniform number in [0, 1). */
+export function bucketWith(prefix: HashPrefix, unitId: string): number {
+  return hashWith(prefix, unitId) / TWO_POW_32;
 }
 
 /** hash32 / 2^32: a uniform number in [0, 1). */

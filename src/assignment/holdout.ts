@@ -3,14 +3,26 @@
  * "verdict-holdout"). Held-out units see the control of every experiment that respects the
  * holdout, so the holdout measures "all experiments shipped" against "none".
  */
-import { bucket } from './hash';
+import { bucketWith, prefixOf } from './hash';
 import type { PathError, HoldoutConfig } from './engine-types';
 
 export const DEFAULT_HOLDOUT_SALT = 'verdict-holdout';
 
+// The last answer: a unit is judged against several experiments in a row (each one that
+// respects the holdout asks), and one hash answers them all.
+let lastUnit: string | undefined;
+let lastSalt: string | undefined;
+let lastBucket = 0;
+
 export function isHeldOut(holdout: HoldoutConfig | null | undefined, unitId: string): boolean {
   if (!holdout || !(holdout.share > 0)) return false;
-  return bucket(holdout.salt ?? DEFAULT_HOLDOUT_SALT, unitId) < holdout.share;
+  const salt = holdout.salt ?? DEFAULT_HOLDOUT_SALT;
+  if (unitId !== lastUnit || salt !== lastSalt) {
+    lastBucket = bucketWith(prefixOf(salt), unitId);
+    lastUnit = unitId;
+    lastSalt = salt;
+  }
+  return lastBucket < holdout.share;
 }
 
 export function validateHoldout(holdout: unknown, path = 'holdout'): PathError[] {

@@ -48,9 +48,42 @@ export function securityHeaders(): (req: IncomingMessage, res: ServerResponse, n
     contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP_DIRECTIVES as Record<string, string[]> },
     xFrameOptions: { action: 'deny' },
   });
+  const apiHeaders = recorded(api);
+  const docsHeaders = recorded(docs);
+  const dashboardHeaders = recorded(dashboard);
   return (req, res, next) => {
     const url = req.url ?? '/';
     const page = url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
-    (isDashboardPath(url) ? dashboard : page ? docs : api)(req, res, () => next());
+    const headers = isDashboardPath(url) ? dashboardHeaders : page ? docsHeaders : apiHeaders;
+    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
+    next();
   };
+}
+
+/**
+ * What a helmet middleware does to a response, recorded once: helmet's headers are fixed at
+ * its creation (none depends on the request), so every request then gets the same headers
+ * set directly, without walking helmet's chain of a dozen middlewares per request. Only
+ * setHeader and removeHeader (X-Powered-By, which nothing here sets) are used by helmet;
+ * anything else would make this throw at start, not serve different headers.
+ */
+function recorded(middleware: Middleware): readonly (readonly [string, string])[] {
+  const headers = new Map<string, readonly [string, string]>();
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      if (typeof value !== 'string') throw new Error(`helmet set ${name} to a value that is not a string`);
+      headers.set(name.toLowerCase(), [name, value]);
+      return res;
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+  };
+  let called = false;
+  middleware({ method: 'GET', url: '/', headers: {} } as IncomingMessage, res as unknown as ServerResponse, (err) => {
+    if (err) throw err;
+    called = true;
+  });
+  if (!called) throw new Error('helmet did not finish synchronously');
+  return [...headers.values()];
 }

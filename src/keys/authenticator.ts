@@ -73,12 +73,19 @@ export async function createAuthenticator(db: Db, cache: Cache, logger: Logger, 
   const refused = new LRUCache<string, true>({ max: MAX_ENTRIES, ttl: NEGATIVE_TTL_MS });
   let loading: Promise<void> | null = null;
 
+  // The last key presented: a storefront sends the same one on every request, answered
+  // without the LRU's bookkeeping (a measurable share of the hot path, BENCHMARKS.md).
+  let lastSecret: string | undefined;
+  let lastHash = '';
   const hashOf = (secret: string) => {
+    if (secret === lastSecret) return lastHash;
     let hash = hashes.get(secret);
     if (hash === undefined) {
       hash = hashSecret(secret);
       hashes.set(secret, hash);
     }
+    lastSecret = secret;
+    lastHash = hash;
     return hash;
   };
   const isAdmin = (hash: string) => adminHash !== null && timingSafeEqual(Buffer.from(hash, 'hex'), adminHash);

@@ -1,4 +1,4 @@
-import { assign as engineAssign, hash32, type Attributes } from '../assignment';
+import { assign as engineAssign, hash32, type Attributes, type HoldoutConfig } from '../assignment';
 import { compileSnapshot, type CompiledEntry, type CompiledSnapshot, type ConfigSnapshot, type SdkAssignment } from './snapshot';
 import { parseEvents } from './sse';
 
@@ -225,14 +225,16 @@ export function createClient(options: ClientOptions): VerdictClient {
     else if (flushTimer === null) flushTimer = setTimeout(() => void flush(), flushIntervalMs);
   }
 
+  const engineOptions: { holdout: HoldoutConfig | null | undefined; sticky: string | undefined; recordedHoldout: boolean } = { holdout: undefined, sticky: undefined, recordedHoldout: false };
+
   /** One experiment for one unit: the engine's decision, with what this client recorded of the unit. */
   function decide(entry: CompiledEntry, unitId: string, unit: { unitId: string; attributes?: Attributes; consent: boolean }, unitMarks: Marks | undefined, track: boolean, attributes: Attributes | undefined): SdkAssignment {
-    const mark = entry.running && consent ? unitMarks?.get(entry.key) : undefined;
-    const a = engineAssign(unit, entry.compiled, {
-      holdout: snapshot!.holdout,
-      sticky: mark !== undefined && mark.charCodeAt(0) === 118 /* v */ ? mark.slice(2) : undefined,
-      recordedHoldout: mark === 'h',
-    });
+    const mark = entry.running && consent && unitMarks !== undefined ? unitMarks.get(entry.key) : undefined;
+    // One options object for every call (the engine reads it and keeps nothing): no allocation per experiment.
+    engineOptions.holdout = snapshot!.holdout;
+    engineOptions.sticky = mark !== undefined && mark.charCodeAt(0) === 118 /* v */ ? mark.slice(2) : undefined;
+    engineOptions.recordedHoldout = mark === 'h';
+    const a = engineAssign(unit, entry.compiled, engineOptions);
     const out = entry.answers.get(a)!;
     if (track && consent && mark === undefined && (a.reason === 'bucketed' || a.reason === 'holdout')) enqueue(unitId, out, attributes);
     return out;

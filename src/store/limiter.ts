@@ -19,8 +19,32 @@ import type { Limiter, LimiterOptions } from './cache';
  * limit, a key may be refused up to that many requests early, never served more than the limit.
  */
 export const chunkOf = (points: number) => Math.max(1, Math.min(100, Math.floor(points / 1000)));
+/**
+ * In this process: a fixed window per key that starts with the key's first request and lasts
+ * `durationSeconds` (as rate-limiter-flexible's memory limiter counts), kept in a plain map
+ * and answered synchronously: the default limit (RATE_LIMIT_POINTS) is far above what one
+ * storefront key sends, so on the hot path this must cost next to nothing.
+ */
 export function memoryLimiter(options: LimiterOptions): Limiter {
-  return wrap(new RateLimiterMemory({ keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds }));
+  const windowMs = options.durationSeconds * 1000;
+  const windows = new Map<string, { used: number; until: number }>();
+  let nextSweep = Date.now() + windowMs;
+  function takeNow(key: string): { allowed: boolean; msBeforeNext: number } {
+    const now = Date.now();
+    if (now >= nextSweep) {
+      // Windows that ended are dropped (bounded memory with many keys).
+      for (const [k, w] of windows) if (now >= w.until) windows.delete(k);
+      nextSweep = now + windowMs;
+    }
+    let w = windows.get(key);
+    if (w === undefined || now >= w.until) {
+      w = { used: 0, until: now + windowMs };
+      windows.set(key, w);
+    }
+    w.used++;
+    return { allowed: w.used <= options.points, msBeforeNext: w.until - now };
+  }
+  return { takeNow, take: async (key) => takeNow(key) };
 }
 
 export function redisLimiter(client: Redis | Cluster, available: () => boolean, options: LimiterOptions): Limiter {
@@ -82,10 +106,11 @@ export function redisLimiter(client: Redis | Cluster, available: () => boolean, 
       const spent = available() ? fromBudget(key) : null;
       return spent ? Promise.resolve(spent) : take(key);
     },
+    takeNow: (key) => (available() ? fromBudget(key) : null),
   };
 }
 
-function wrap(limiter: RateLimiterAbstract): Limiter {
+function wrap(limiter: RateLimiterAbstract): Omit<Limiter, 'takeNow'> {
   return {
     async take(key) {
       try {

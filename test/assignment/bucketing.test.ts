@@ -63,4 +63,15 @@ describe('hash', () => {
   it('encodes a lone surrogate as U+FFFD, as TextEncoder does (validateUnitId rejects such ids)', () => {
     expect(hash32('x', 'a\uD800b')).toBe(hash32('x', 'a\uFFFDb'));
   });
+
+  it('hashes from each salt prefix (0 to 3 bytes pending) exactly as over the encoded input, for every unit id length and a non-ASCII code unit anywhere', () => {
+    const encoder = new TextEncoder();
+    for (const salt of ['', 'a', 'ab', 'abc', 'abcd', 'hero', 'layer:checkout', 'sé']) {
+      for (let length = 1; length <= 11; length++) {
+        const ascii = 'visitor-12345'.slice(0, length).padEnd(length, 'x');
+        const ids = [ascii, ...Array.from({ length }, (_, at) => ascii.slice(0, at) + 'é' + ascii.slice(at + 1))];
+        for (const id of ids) expect([salt, id, hash32(salt, id)]).toEqual([salt, id, murmurhash.v3(encoder.encode(`${salt}/${id}`), 0)]);
+      }
+    }
+  });
 });

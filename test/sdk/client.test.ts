@@ -92,7 +92,9 @@ test('a change made through the API reaches a connected client through the strea
   const client = createClient({ url: world.url, key: assignKey, fetch: controllable, onError: (e) => errors.push(e) });
   await client.ready();
   expect(client.assign('s-1', undefined, { experiments: [body.key], track: false }).assignments[0].reason).toBe('bucketed');
-  const changed = new Promise<void>((resolve) => client.onChange(resolve));
+  // A newer version (the stream's first event may repeat the version already loaded).
+  const before = client.version!;
+  const changed = new Promise<void>((resolve) => client.onChange(() => client.version! > before && resolve()));
   await world.api.post(`/v1/experiments/${body.key}/pause`).set(admin).expect(200);
   await changed;
   expect(client.assign('s-1', undefined, { experiments: [body.key], track: false }).assignments[0].reason).toBe('not_running');

@@ -9,7 +9,7 @@ import { bodyRequired, readJsonBody, requireJsonContentType } from '../body';
 import type { HttpMetrics } from '../metrics';
 import { authorize, authorizeCached } from '../middleware/auth';
 import { beginRequest } from '../middleware/context';
-import { limitRate } from '../middleware/rate-limit';
+import { limitRate, limitRateNow } from '../middleware/rate-limit';
 import { internalError, sendError, sendProblem, toVerdictError } from '../problem';
 
 /**
@@ -63,8 +63,11 @@ export function createAssignRoute(rt: Runtime, metrics: HttpMetrics): AssignRout
   if (!operation) throw new Error('openapi.yaml does not describe the assign operation');
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const principal = authorizeCached(req, operation!, rt.authenticator) ?? (await authorize(req, operation!, rt.authenticator));
-    await limitRate(rt.rateLimit, principal);
+    // A known key is answered from memory (undefined only when it must be looked up; `??` would
+    // also re-run the check for an operation without a scope, whose answer is null).
+    const cached = authorizeCached(req, operation!, rt.authenticator);
+    const principal = cached !== undefined ? cached : await authorize(req, operation!, rt.authenticator);
+    if (!limitRateNow(rt.rateLimit, principal)) await limitRate(rt.rateLimit, principal);
     requireJsonContentType(req);
     const body = await readJsonBody(req, res, { limit: BODY_LIMIT, compressed: false });
     if (body === undefined) throw bodyRequired();
