@@ -214,8 +214,10 @@ describe('verdict results', () => {
     const csv = await verdict(['results', key, '--format', 'csv', '--metric', 'purchase']);
     expect(csv.code).toBe(0);
     const rows = parseCsv(csv.stdout);
-    // purchase x (overall + 2 devices) x 2 variants, plus the header
-    expect(rows).toHaveLength(1 + 3 * 2);
+    // purchase x (overall + 2 devices) x 2 variants, plus the header; and "for whom": device's 2 values for the treatment
+    expect(rows.filter((r) => r[0] === 'variant')).toHaveLength(3 * 2);
+    expect(rows.filter((r) => r[0] === 'for_whom')).toHaveLength(2);
+    expect(rows).toHaveLength(1 + 3 * 2 + 2);
     expect(rows[0]).toContain('relative_ci_low');
   });
 });

@@ -146,8 +146,10 @@ describe('results as CSV', () => {
     const res = await world.api.get(`/v1/experiments/${key}/results`).set(read).set('Accept', 'text/csv').expect(200);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename=".*-results\.csv"/);
     const [header, ...rows] = parseCsv(res.text);
-    // 2 metrics x (overall + 2 segment values) x 2 variants, each row as wide as the header
-    expect(rows).toHaveLength(2 * 3 * 2);
+    // 2 metrics x (overall + 2 segment values) x 2 variants, then per metric the 2 lifecycle values' "for whom"; each row as wide as the header
+    expect(rows.filter((r) => r[0] === 'variant')).toHaveLength(2 * 3 * 2);
+    expect(rows.filter((r) => r[0] === 'for_whom').map((r) => r[header.indexOf('segment_attribute')])).toEqual(['lifecycle', 'lifecycle', 'lifecycle', 'lifecycle']);
+    expect(rows).toHaveLength(2 * 3 * 2 + 2 * 2);
     for (const r of rows) expect(r).toHaveLength(header.length);
     const row = (metric: string, segment: string, variant: string) =>
       rows.find((r) => r[header.indexOf('metric')] === metric && r[header.indexOf('segment_value')] === segment && r[header.indexOf('variant')] === variant)!;
