@@ -96,20 +96,15 @@ export async function recomputeUnits(q: Queryable, pairs: readonly { experimentI
       WHERE u.experiment_id = p.experiment_id AND u.unit_id = p.unit_id`,
     params,
   );
-  // Each unit's events are read through the unit index (a lateral subquery the planner may
-  // neither flatten nor push the kind into: OFFSET 0). As a plain join, without statistics (the
-  // embedded database never analyzes) the planner scanned every conversion through the partial
-  // time index for each batch of exposures: a cost growing with all the events ever stored,
-  // paid by every new visitor's exposure (the demo's 1,000,000 events made it quadratic).
   await q.query(
     `INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
      SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(${CLAMPED_VALUE}), 0)
        FROM unnest($1::int[], $2::text[]) AS p(experiment_id, unit_id)
        JOIN exposures x ON x.experiment_id = p.experiment_id AND x.unit_id = p.unit_id
+       JOIN experiment_streams m ON m.experiment_id = x.experiment_id
        JOIN experiments e ON e.id = x.experiment_id
-       CROSS JOIN LATERAL (SELECT u.kind, u.name, u.value, u.occurred_at FROM events u WHERE u.unit_id = x.unit_id OFFSET 0) AS ev
-       JOIN experiment_streams m ON m.experiment_id = x.experiment_id AND m.event = ev.name
-      WHERE ev.kind = 'conversion' AND ${ATTRIBUTED}
+       JOIN events ev ON ev.unit_id = x.unit_id AND ev.name = m.event AND ev.kind = 'conversion'
+      WHERE ${ATTRIBUTED}
       GROUP BY x.experiment_id, x.unit_id, m.id, x.cell`,
     params,
   );
