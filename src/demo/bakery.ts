@@ -100,7 +100,7 @@ export function bakery(options: BakeryOptions = {}): Scenario {
     },
     {
       definition: ab('reco-basket-recent', TACTICS.recommendations, 'Recently viewed in the basket', 'Reminding customers of what they looked at completes more baskets.', { key: 'web-reco', start: 0.5, end: 1 }, half),
-      effect: (v, a) => treated(v, a.lifecycle === 'returning' ? { purchase: 0.4, click: 0.3 } : {}),
+      effect: (v, a) => treated(v, a.lifecycle === 'returning' ? { purchase: 0.5, click: 0.3 } : {}),
     },
     {
       definition: ab('email-first-name', TACTICS.email, 'First name and favourites in the subject', 'A personal subject line gets more orders from the newsletter.', { key: 'email', start: 0, end: 0.5 }, half),
@@ -130,7 +130,7 @@ export function bakery(options: BakeryOptions = {}): Scenario {
     },
     {
       definition: ab('landing-source-match', TACTICS.landing, 'Landing page that matches the traffic source', 'Visitors from search and social buy more when the page continues what brought them.', { key: 'landing', start: 0, end: 0.5 }, half),
-      effect: (v, a) => treated(v, a.channel === 'search' || a.channel === 'social' ? { purchase: 0.3, bounce: -0.15 } : {}),
+      effect: (v, a) => treated(v, a.channel === 'search' || a.channel === 'social' ? { purchase: 0.4, bounce: -0.15 } : {}),
     },
     {
       definition: {
