@@ -20,18 +20,19 @@ import { openPglite } from '../store/pglite';
  * against a running service (started with VERDICT_DEMO_CLOCK=1). Prints a progress bar, then
  * the summary, the elapsed time and events per second.
  */
-const USAGE = `usage: npm run demo -- [--url URL --key ADMIN_KEY] [--seed N] [--visitors N] [--days N] [--keep] [--port N]
+const USAGE = `usage: npm run demo -- [--url URL --key ADMIN_KEY] [--seed N] [--customers N] [--days N] [--keep] [--port N]
 
   --url, --key   play against a running Verdict (started with VERDICT_DEMO_CLOCK=1) with an admin key;
                  default: start one on the embedded database in a fresh temporary directory
   --seed N       the simulation's seed (default ${DEFAULT_SEED}): the same seed, the same numbers
-  --visitors N   customers over the whole run (default ${DEFAULT_VISITORS.toLocaleString('en-US')})
+  --customers N  customers over the whole run (default ${DEFAULT_VISITORS.toLocaleString('en-US')}; the issue's full
+                 scale is --customers 200000, see BENCHMARKS.md); --visitors is the same
   --days N       simulated days (default ${DEFAULT_DAYS})
   --keep         leave the embedded service running afterwards, to look around (Ctrl-C stops it)
   --port N       the embedded service's port (default 8080 if free, else any free port)
 `;
 
-/** Where the marketer's dashboard is served (docs/dashboard.md). */
+/** The marketer's dashboard (docs/dashboard.md); it asks for a read or admin key. */
 const DASHBOARD_PATH = '/dashboard';
 
 function fail(message: string): never {
@@ -155,6 +156,7 @@ async function main() {
       url: { type: 'string' },
       key: { type: 'string' },
       seed: { type: 'string' },
+      customers: { type: 'string' },
       visitors: { type: 'string' },
       days: { type: 'string' },
       port: { type: 'string' },
@@ -171,7 +173,8 @@ async function main() {
   if (values.key && !values.url) fail('--key goes with --url');
   if (values.keep && values.url) fail('--keep is for the embedded service (the one at --url keeps running anyway)');
   const seed = positiveInt(values.seed, 'seed', DEFAULT_SEED);
-  const visitors = positiveInt(values.visitors, 'visitors', DEFAULT_VISITORS);
+  if (values.customers !== undefined && values.visitors !== undefined) fail('--customers and --visitors are the same: give one');
+  const visitors = values.customers !== undefined ? positiveInt(values.customers, 'customers', DEFAULT_VISITORS) : positiveInt(values.visitors, 'visitors', DEFAULT_VISITORS);
   const days = positiveInt(values.days, 'days', DEFAULT_DAYS);
   const port = values.port === undefined ? undefined : positiveInt(values.port, 'port', 8080);
   const scenario = bakery({ seed, visitors, days });
@@ -205,9 +208,17 @@ async function main() {
     out.write('\n' + summaryLines(report, STORY).join('\n') + '\n\n');
     out.write(
       `${fmt(run.visitors)} customers, ${fmt(run.assigns)} assignments and ${fmt(run.events)} events in ${seconds.toFixed(1)} s ` +
-        `(${fmt(run.events / seconds)} events/s, ${fmt((run.assigns + run.events) / seconds)} assignments and events/s), all through the HTTP API.\n`,
+        `(${fmt(run.events / seconds)} events/s, ${fmt((run.assigns + run.events) / seconds)} assignments and events/s), all through the HTTP API; ` +
+        `${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}.\n`,
     );
     out.write(`Each decision's reasons: GET ${url}/v1/experiments/<key>/decision; per tactic: GET ${url}/v1/tactics/<tactic>.\n`);
+    out.write(
+      embedded && !values.keep
+        ? `The dashboard shows the same at ${url}${DASHBOARD_PATH}: run with --keep to leave the service running and look around.\n`
+        : embedded
+          ? ''
+          : `Dashboard: ${url}${DASHBOARD_PATH} (sign in with a read key; this run made one: ${run.readKey}).\n`,
+    );
     if (values.keep && embedded) {
       out.write(
         `\nStill running at ${url} (Ctrl-C stops it and deletes its data).\n` +

@@ -4,7 +4,6 @@ import type { Decision, Report, Results, Scorecard } from './report';
  * The demo's summary: per tactic its win rate and pooled lift, per experiment its decision and
  * lift, and for both "for whom" it works. Pure: a report in, lines of text out.
  */
-type Comparison = Results['metrics'][number]['overall']['comparisons'][number];
 type Interval = [number, number] | null | undefined;
 
 const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(digits)} %`);
@@ -14,40 +13,47 @@ export interface Highlight {
   attribute: string;
   value: string | null;
   variant: string;
+  /** The value's shrunk (empirical-Bayes) lift on the decided metric. */
   lift: number | null;
-  better: boolean;
+  /** Where the decision puts this value: roll out there, keep it out, or not sure yet. */
+  verdict: 'ship_to' | 'exclude' | 'undecided';
 }
 
 /**
- * For whom an experiment's arm works (or harms), per segment value, on the decided metric:
- * the segment comparisons that are significant (Benjamini-Hochberg adjusted across segment
- * values and arms, as the results report them), best first.
- *
- * The seam for per-segment decisions: today it reads the results' segment blocks; once the
- * decision carries its own per-segment verdicts (`decision.segments`, issue 16), read them here
- * instead, and nothing else in the summary changes.
+ * For whom an experiment's arm works, from the decision's per-segment verdict
+ * (`decision.segments`: present when the lift differs by a segment attribute, Cochran's Q
+ * significant after Holm across the attributes and arms): every value of that attribute with
+ * its shrunk lift and where it goes (ship_to first, then undecided, then exclude). Empty when
+ * the lift differs by no attribute (it is alike for every segment) or the decision is invalid.
  */
-export function forWhom(decision: Decision, results: Results): Highlight[] {
-  const metric = results.metrics.find((m) => m.key === decision.metric) ?? results.metrics[0];
-  if (!metric || decision.decision === 'invalid') return [];
-  const out: Highlight[] = [];
-  for (const block of metric.segments) {
-    const pick = (c: Comparison) => c.significant && (decision.variant === null || c.variant === decision.variant);
-    for (const c of block.comparisons.filter(pick)) {
-      out.push({ attribute: block.attribute ?? '', value: block.value ?? null, variant: c.variant, lift: c.relative.estimate, better: c.better === true });
-    }
-  }
-  return out.sort((a, b) => Number(b.better) - Number(a.better) || (b.lift ?? 0) - (a.lift ?? 0));
+export function forWhom(decision: Decision): Highlight[] {
+  const seg = decision.segments;
+  if (!seg || decision.decision === 'invalid') return [];
+  const verdict = (value: string | null): Highlight['verdict'] =>
+    value !== null && seg.ship_to.includes(value) ? 'ship_to' : seg.exclude.includes(value) ? 'exclude' : 'undecided';
+  const order = { ship_to: 0, undecided: 1, exclude: 2 };
+  return seg.values
+    .map((v) => ({ attribute: seg.attribute, value: v.value, variant: seg.variant, lift: v.shrunk?.estimate ?? null, verdict: verdict(v.value) }))
+    .sort((a, b) => order[a.verdict] - order[b.verdict] || (b.lift ?? -Infinity) - (a.lift ?? -Infinity));
 }
 
-function describeForWhom(highlights: Highlight[], decision: Decision): string {
+/** Whether any segment attribute could be compared at all for this arm (Cochran's Q computed). */
+function segmentsCompared(results: Results, decision: Decision): boolean {
+  const metric = results.metrics.find((m) => m.key === decision.metric) ?? results.metrics[0];
+  return (metric?.forWhom ?? []).some((f) => (decision.variant === null || f.variant === decision.variant) && f.pValue !== null);
+}
+
+function describeForWhom(decision: Decision, results: Results): string {
   if (decision.decision === 'invalid') return 'do not trust the data';
-  const good = highlights.filter((h) => h.better);
-  const bad = highlights.filter((h) => !h.better);
-  const parts: string[] = [];
-  if (good.length) parts.push(good.slice(0, 3).map((h) => `${h.value} ${pct(h.lift, 0)}`).join(', '));
-  if (bad.length) parts.push('worse: ' + bad.slice(0, 2).map((h) => `${h.value} ${pct(h.lift, 0)}`).join(', '));
-  return parts.join('; ') || 'no segment stands out';
+  const highlights = forWhom(decision);
+  if (highlights.length === 0) return segmentsCompared(results, decision) ? 'alike in every segment' : 'too little data per segment';
+  const named = (hs: Highlight[]) => hs.map((h) => `${h.value ?? '(not sent)'} ${pct(h.lift, 0)}`).join(', ');
+  const to = highlights.filter((h) => h.verdict === 'ship_to');
+  const out = highlights.filter((h) => h.verdict === 'exclude');
+  const { attribute } = highlights[0];
+  const parts = [to.length ? `${attribute}: only ${named(to)}` : `differs by ${attribute}, nowhere sure yet`];
+  if (out.length) parts.push(`not ${named(out)}`);
+  return parts.join('; ');
 }
 
 /** The winning factor of a multivariate experiment: its significant main effects (absolute, in points). */
@@ -104,7 +110,7 @@ export function summaryLines(report: Report, story: Record<string, string> = {})
       const c = decided(e.decision);
       const arm = e.decision.variant ? ` ${e.decision.variant}` : '';
       const factors = factorNote(e.results, e.decision.metric);
-      const whom = factors || describeForWhom(forWhom(e.decision, e.results), e.decision);
+      const whom = factors || describeForWhom(e.decision, e.results);
       const planted = story[e.key] ? `  [planted: ${story[e.key]}]` : '';
       rows.push([`  ${e.key}`, `${e.decision.decision}${arm}`, c ? lift(c.relative.estimate, c.enoughData ? (c.relative.ci as Interval) : null) : 'n/a', whom + planted]);
     }

@@ -136,15 +136,24 @@ export async function recomputeUnits(q: Queryable, pairs: readonly { experimentI
       WHERE u.experiment_id = p.experiment_id AND u.unit_id = p.unit_id`,
     params,
   );
+  // Only conversions at or after the earliest of these exposures can count (ATTRIBUTED), so
+  // they are read as a range of the conversions' time index: without statistics (the embedded
+  // database never analyzes) the planner reads conversions through that index anyway, and
+  // without the range it read every conversion ever stored for each batch of new exposures
+  // (a cost growing with the events stored). The upper bound keeps the estimate narrow, as in
+  // recomputeCompleted.
   await q.query(
-    `INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
+    `WITH p AS (SELECT * FROM unnest($1::int[], $2::text[]) AS p(experiment_id, unit_id))
+     INSERT INTO unit_metrics (experiment_id, unit_id, stream, cell, count, sum)
      SELECT x.experiment_id, x.unit_id, m.id, x.cell, count(*), coalesce(sum(${CLAMPED_VALUE}), 0)
-       FROM unnest($1::int[], $2::text[]) AS p(experiment_id, unit_id)
+       FROM p
        JOIN exposures x ON x.experiment_id = p.experiment_id AND x.unit_id = p.unit_id
        JOIN experiment_streams m ON m.experiment_id = x.experiment_id
        JOIN experiments e ON e.id = x.experiment_id
        JOIN events ev ON ev.unit_id = x.unit_id AND ev.name = m.event AND ev.kind = 'conversion'
       WHERE ${ATTRIBUTED}
+        AND ev.occurred_at >= (SELECT min(y.first_exposed_at) FROM p JOIN exposures y ON y.experiment_id = p.experiment_id AND y.unit_id = p.unit_id)
+        AND ev.occurred_at < 'infinity'
       GROUP BY x.experiment_id, x.unit_id, m.id, x.cell`,
     params,
   );

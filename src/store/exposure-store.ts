@@ -81,9 +81,18 @@ const CELLS_INSERT = `INSERT INTO cells (experiment_id, variant, holdout, segmen
      SELECT DISTINCT experiment_id, variant, holdout, segments FROM (${BATCH_WITH_SEGMENTS}) AS t
      ON CONFLICT (experiment_id, variant, holdout, segments) DO NOTHING`;
 
-const EXPOSURES_UPSERT = `INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, attributes, cell)
+/**
+ * The batch is materialized first, so each row's segment values are computed once and the
+ * cell is found by one hash join on all four columns. Inlined, the planner (which estimates
+ * 100 rows for json_to_recordset and has no statistics on the embedded database) joined the
+ * cells on arm only and recomputed the segment values for every cell of the arm: 24 times a
+ * row with three segment attributes, 190 for a 2x2x2 multivariate test, most of the cost of
+ * writing an exposure (measured on the demo: 1.1 s for a batch of 200, 0.1 s materialized).
+ */
+const EXPOSURES_UPSERT = `WITH t AS MATERIALIZED (${BATCH_WITH_SEGMENTS})
+     INSERT INTO exposures (experiment_id, unit_id, variant, holdout, first_exposed_at, segments, attributes, cell)
      SELECT t.experiment_id, t.unit_id, t.variant, t.holdout, t.first_exposed_at, t.segments, t.attributes, c.id
-       FROM (${BATCH_WITH_SEGMENTS}) AS t
+       FROM t
        JOIN cells c ON c.experiment_id = t.experiment_id AND c.variant = t.variant AND c.holdout = t.holdout AND c.segments = t.segments
       WHERE NOT EXISTS (
               SELECT 1 FROM erasures e

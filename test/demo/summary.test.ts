@@ -1,4 +1,4 @@
-import type { Decision, Results, Scorecard } from '../../src/demo/report';
+import type { Decision, Scorecard } from '../../src/demo/report';
 import { forWhom, lift, pooled, tacticForWhom, winRate } from '../../src/demo/summary';
 
 /** The demo summary's columns, on hand-built answers (pure). */
@@ -45,33 +45,29 @@ test("a tactic's for whom: the segment values where it wins, best rate first", (
   expect(tacticForWhom(scorecard, 'purchase')).toBe('returning 2/3, mobile 1/3');
 });
 
-const comparison = (variant: string, significant: boolean, better: boolean | null, estimate: number) => ({
-  variant,
-  control: 'control',
-  significant,
-  better,
-  relative: { estimate, ci: null },
-});
-const results = {
-  alpha: 0.05,
-  metrics: [
-    {
-      key: 'purchase',
-      overall: { variants: [], comparisons: [] },
-      segments: [
-        { attribute: 'lifecycle', value: 'new', variants: [], comparisons: [comparison('a', false, null, 0.02), comparison('b', true, false, -0.3)] },
-        { attribute: 'lifecycle', value: 'returning', variants: [], comparisons: [comparison('a', true, true, 0.4), comparison('b', true, true, 0.9)] },
-        { attribute: 'device', value: 'mobile', variants: [], comparisons: [comparison('a', true, true, 0.2)] },
-      ],
-    },
-  ],
-} as unknown as Results;
+const value = (v: string | null, shrunk: number | null) => ({ value: v, shrunk: shrunk === null ? null : { estimate: shrunk, ci: [shrunk - 0.1, shrunk + 0.1] } });
+const segments = {
+  attribute: 'lifecycle',
+  variant: 'personalized',
+  metric: 'purchase',
+  pValue: 0.001,
+  pValueAdjusted: 0.003,
+  correction: 'holm',
+  ship_to: ['returning'],
+  exclude: ['new'],
+  undecided: ['loyal', null],
+  values: [value('returning', 0.36), value('loyal', 0.05), value(null, null), value('new', -0.2)],
+};
 
-test("an experiment's for whom: significant segment comparisons of the decided arm, better ones first", () => {
-  const decision = { decision: 'ship', metric: 'purchase', variant: 'a' } as Decision;
-  expect(forWhom(decision, results).map((h) => `${h.value} ${h.lift} ${h.better}`)).toEqual(['returning 0.4 true', 'mobile 0.2 true']);
-  // No decided arm: every arm's significant comparisons, the harmful ones last.
-  const open = { decision: 'continue', metric: 'purchase', variant: null } as Decision;
-  expect(forWhom(open, results).map((h) => `${h.value}:${h.variant}`)).toEqual(['returning:b', 'returning:a', 'mobile:a', 'new:b']);
-  expect(forWhom({ ...open, decision: 'invalid' }, results)).toEqual([]);
+test("an experiment's for whom: the decision's segment verdict, roll-out values first, excluded last", () => {
+  const decision = { decision: 'ship', metric: 'purchase', variant: 'personalized', segments } as unknown as Decision;
+  expect(forWhom(decision).map((h) => `${h.attribute}=${h.value} ${h.verdict} ${h.lift}`)).toEqual([
+    'lifecycle=returning ship_to 0.36',
+    'lifecycle=loyal undecided 0.05',
+    'lifecycle=null undecided null',
+    'lifecycle=new exclude -0.2',
+  ]);
+  // Alike in every segment (no attribute's lift differs), or an invalid decision: nothing to say per segment.
+  expect(forWhom({ ...decision, segments: null })).toEqual([]);
+  expect(forWhom({ ...decision, decision: 'invalid' })).toEqual([]);
 });
