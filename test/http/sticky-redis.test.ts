@@ -44,16 +44,28 @@ withRedis('Redis wiped, two instances', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
 
-    const disagreements: string[] = [];
-    for (const unitId of ids) {
-      const onThis = (await world.api.post('/v1/assign').set(admin).send({ unitId, experiments: [body.key] }).expect(200)).body.assignments[0] as Answer;
-      const res = await contractFetch(`${other.url}/v1/assign`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: JSON.stringify({ unitId, experiments: [body.key] }) });
-      const onOther = ((await res.json()) as { assignments: Answer[] }).assignments[0];
-      for (const [where, a] of [['this', onThis], ['other', onOther]] as const) {
-        if (a.reason !== 'bucketed' || a.variant !== recorded.get(unitId)) disagreements.push(`${unitId} on ${where}: ${recorded.get(unitId)} -> ${a.variant} (${a.reason})`);
+    const check = async (unitIds: string[]) => {
+      const disagreements: string[] = [];
+      const late: string[] = [];
+      for (const unitId of unitIds) {
+        const onThis = (await world.api.post('/v1/assign').set(admin).send({ unitId, experiments: [body.key] }).expect(200)).body.assignments[0] as Answer;
+        const res = await contractFetch(`${other.url}/v1/assign`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: JSON.stringify({ unitId, experiments: [body.key] }) });
+        const onOther = ((await res.json()) as { assignments: Answer[] }).assignments[0];
+        for (const [where, a] of [['this', onThis], ['other', onOther]] as const) {
+          if (a.reason !== 'bucketed' || a.variant !== recorded.get(unitId)) {
+            disagreements.push(`${unitId} on ${where}: ${recorded.get(unitId)} -> ${a.variant} (${a.reason})`);
+            late.push(unitId);
+          }
+        }
       }
-    }
-    expect(disagreements).toEqual([]);
+      return { disagreements, late: [...new Set(late)] };
+    };
+    const first = await check(ids);
+    // A record lookup that misses its deadline (a loaded machine: CI runs two backends' suites on
+    // 2 cores) answers by hashing for the next 2 s, as documented for a slow database
+    // (docs/outages.md): those units are asked again once lookups are back, and must then agree.
+    const again = first.late.length > 0 ? (await new Promise((r) => setTimeout(r, 2_500)), await check(first.late)) : first;
+    expect(again.disagreements).toEqual([]);
   });
 });
 
