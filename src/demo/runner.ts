@@ -169,6 +169,9 @@ export async function runScenario(target: Target, s: Scenario, options: RunOptio
     const end = start + s.days * DAY_MS + 60_000;
     options.onProgress?.({ day: s.days, days: s.days, visitors: first, assigns, events: sent });
     // First exposures from /v1/assign are written in batches (EXPOSURE_FLUSH_MS, 1 s by default): let the last ones land.
+    // Completing writes the server's queue first (it can run thousands behind at the end of a
+    // large run on the embedded database): the results read after it count every unit. The wait
+    // stays for runs that do not complete, and for other instances' queues behind a --url.
     await new Promise((r) => setTimeout(r, 1500));
     if (options.complete !== false) {
       for (const x of s.experiments) await client.request('POST', `/v1/experiments/${x.definition.key}/complete`, admin);

@@ -70,6 +70,12 @@ export function experimentHandlers(rt: Runtime): Handlers {
   // POST /v1/experiments/{key}/start, .../pause, ...: operations startExperiment, pauseExperiment, ...
   for (const action of Object.keys(TRANSITIONS) as Action[]) {
     handlers[`${action}Experiment`] = async (req, res) => {
+      // Completing is a barrier for this instance's first exposures: those queued from /v1/assign
+      // (written every EXPOSURE_FLUSH_MS, and with the embedded database in a worker the queue
+      // can run thousands behind under load) are written first, so results read once the
+      // completion is answered count every unit assigned before it (the demo reads them at once).
+      // Other instances' queues land within their own flush interval, attributed up to completed_at.
+      if (action === 'complete') await rt.exposures.flush();
       sendExperiment(res, await experiments.transition(actor(res), key(res), action, expectedVersions(req)));
     };
   }
