@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { havePrivateRedis, startPrivateRedis, type PrivateServer } from '../test/helpers/private-servers';
-import { freePort, load, machine, reachable, startProcess, stopProcess, waitFor, type LoadResult } from './lib';
+import { freePort, load, machine, reachable, startAssignExperiments, startProcess, stopProcess, waitFor, type LoadResult } from './lib';
 
 /**
  * npm run bench:assign: POST /v1/assign under load (one unit with attributes per request,
@@ -52,24 +52,8 @@ const NEW: Mix = {
 };
 
 async function setUpExperiments(url: string) {
+  await startAssignExperiments(url, ADMIN, 'bench');
   const h = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
-  for (let i = 1; i <= 5; i++) {
-    const key = `bench-${i}`;
-    const body = {
-      key,
-      name: `Bench ${i}`,
-      tactic: 'bench',
-      variants: [
-        { key: 'control', name: 'Control', weight: 1, control: true },
-        { key: 'personalized', name: 'Personalized', weight: 1 },
-      ],
-      metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }],
-      segments: ['device', 'channel', 'lifecycle'],
-      ...(i === 5 ? { targeting: { attribute: 'lifecycle', op: 'in', value: ['new', 'returning'] } } : {}),
-    };
-    await fetch(`${url}/v1/experiments`, { method: 'POST', headers: h, body: JSON.stringify(body) });
-    await fetch(`${url}/v1/experiments/${key}/start`, { method: 'POST', headers: h });
-  }
   const res = await fetch(`${url}/v1/assign`, { method: 'POST', headers: h, body: RETURNING.jsBody() });
   return (await res.text()).length;
 }

@@ -203,3 +203,29 @@ export async function copyRows(client: Client, table: string, rows: number, line
   });
   await pipeline(source, client.query(copyFrom(`COPY ${table} FROM STDIN`)));
 }
+
+/**
+ * The assign benchmarks' world: five running A/B experiments (control vs personalized, one
+ * binary metric, three segment attributes), the fifth targeted on lifecycle, keyed `<prefix>-1`
+ * to `<prefix>-5`, created and started through the API with an admin key.
+ */
+export async function startAssignExperiments(url: string, adminKey: string, prefix: string): Promise<void> {
+  const h = { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' };
+  for (let i = 1; i <= 5; i++) {
+    const key = `${prefix}-${i}`;
+    const body = {
+      key,
+      name: `Bench ${i}`,
+      tactic: 'bench',
+      variants: [
+        { key: 'control', name: 'Control', weight: 1, control: true },
+        { key: 'personalized', name: 'Personalized', weight: 1 },
+      ],
+      metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }],
+      segments: ['device', 'channel', 'lifecycle'],
+      ...(i === 5 ? { targeting: { attribute: 'lifecycle', op: 'in', value: ['new', 'returning'] } } : {}),
+    };
+    await fetch(`${url}/v1/experiments`, { method: 'POST', headers: h, body: JSON.stringify(body) });
+    await fetch(`${url}/v1/experiments/${key}/start`, { method: 'POST', headers: h });
+  }
+}

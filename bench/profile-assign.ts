@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_ADMIN_KEY, freePort, load, machine, startProcess, stopProcess, waitFor } from './lib';
+import { BENCH_ADMIN_KEY, freePort, load, machine, startAssignExperiments, startProcess, stopProcess, waitFor } from './lib';
 
 /**
  * node dist/bench/profile-assign.js [returning|new]: where POST /v1/assign spends its CPU
@@ -109,28 +109,7 @@ async function main() {
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/readyz`);
-    const h = { Authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'Content-Type': 'application/json' };
-    const tag = `${process.pid}`;
-    for (let i = 1; i <= 5; i++) {
-      const key = `prof-${tag}-${i}`;
-      await fetch(`${url}/v1/experiments`, {
-        method: 'POST',
-        headers: h,
-        body: JSON.stringify({
-          key,
-          name: `Profile ${i}`,
-          tactic: 'bench',
-          variants: [
-            { key: 'control', name: 'Control', weight: 1, control: true },
-            { key: 'personalized', name: 'Personalized', weight: 1 },
-          ],
-          metrics: [{ key: 'purchase', type: 'binary', role: 'primary' }],
-          segments: ['device', 'channel', 'lifecycle'],
-          ...(i === 5 ? { targeting: { attribute: 'lifecycle', op: 'in', value: ['new', 'returning'] } } : {}),
-        }),
-      });
-      await fetch(`${url}/v1/experiments/${key}/start`, { method: 'POST', headers: h });
-    }
+    await startAssignExperiments(url, BENCH_ADMIN_KEY, `prof-${process.pid}`);
     const o = { url: `${url}/v1/assign`, headers: { Authorization: `Bearer ${BENCH_ADMIN_KEY}` }, luaBody: '', jsBody: body, connections: CONNECTIONS };
     await load({ ...o, seconds: 3 });
     from = Number(process.hrtime.bigint() / 1000n);
