@@ -12,7 +12,8 @@ import { bearer, useWorld } from '../helpers/world';
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'verdict.js');
-const world = useWorld();
+// Counts read fresh (no 5 s results cache): the poll below must see the purchase once it is stored.
+const world = useWorld({ resultsCacheSeconds: 0 });
 
 function verdict(args: string[], key: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
