@@ -26,13 +26,16 @@ const BLOCKS = {
 };
 
 async function home(unitId, attributes) {
+  // Stamped when the page is built: a purchase made right after the page loads is then never
+  // stamped earlier than the exposure that led to it, however the two requests race to Verdict.
+  const shownAt = new Date().toISOString();
   let variant = 'control'; // Verdict unreachable: show the control, as the control is what it would say
   try {
     // track: false, then an exposure event once the block is really on the page.
     const answer = await verdict('/v1/assign', { unitId, attributes, experiments: [EXPERIMENT], track: false });
     variant = answer.assignments[0].variant ?? 'control';
     if (answer.assignments[0].inExperiment) {
-      verdict('/v1/events', { events: [{ type: 'exposure', eventId: `exp-${unitId}-${EXPERIMENT}`, unitId, experiment: EXPERIMENT, attributes }] }).catch(() => {});
+      verdict('/v1/events', { events: [{ type: 'exposure', eventId: `exp-${unitId}-${EXPERIMENT}`, unitId, experiment: EXPERIMENT, attributes, timestamp: shownAt }] }).catch(() => {});
     }
   } catch {}
   return `<!doctype html><title>The Daily Crumb</title>${BLOCKS[variant] ?? BLOCKS.control}<form method="post" action="/buy"><button>Buy (12.50)</button></form>`;
